@@ -1,0 +1,196 @@
+"""build_application(): the one place where the bot is assembled and handlers are wired."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeChatMember,
+    BotCommandScopeDefault,
+)
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.domain.members import Member, Role
+from bot.errors import on_error
+from bot.events import Events
+from bot.handlers import (
+    access,
+    checkin,
+    core,
+    deadlines,
+    handover,
+    remarks,
+    scripts,
+)
+from bot.handlers.common import CommandSpec
+from bot.persistence.members import MemberRepo
+from bot.persistence.store import Store
+from bot.persistence.timers import Timer
+from bot.roster import Roster
+from bot.scheduling import Scheduler
+from bot.services import BotContext, Services
+
+log = logging.getLogger(__name__)
+
+# Order matters only where a feature reads plain messages or photos: check-in first, so a
+# photo captioned /checkin is taken before anything else looks at it.
+FEATURES: tuple[ModuleType, ...] = (core, checkin, handover, remarks, scripts, deadlines)
+BACKUP_AT = (4, 0)  # local time of the daily backup copy
+
+
+def build_application(
+    settings: Settings,
+    data_dir: Path,
+    clock: Clock,
+    *,
+    token: str = "123456:LOCAL",
+    request: BaseRequest | None = None,
+    base_url: str | None = None,
+    live: bool = False,
+) -> Application:
+    """Assemble the application: services, access check, every feature, error handler.
+
+    ``live`` wakes the scheduler with the JobQueue and rate-limits sending (Telegram mode);
+    console mode and tests drive the scheduler themselves.
+    """
+    store = Store(data_dir)
+    store.check_all()
+    members = MemberRepo(store)
+    added = members.seed(settings.members)
+    if added:
+        log.info("added %d members from settings", len(added))
+    scheduler = Scheduler(store, clock)
+    svc = Services(
+        settings=settings,
+        clock=clock,
+        store=store,
+        members=members,
+        scheduler=scheduler,
+        events=Events(),
+    )
+    svc.roster = Roster(svc)
+
+    builder = (
+        Application.builder()
+        .token(token)
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if base_url:
+        root = base_url.rstrip("/")
+        builder = builder.base_url(root).base_file_url(_file_url(root))
+    if live:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["svc"] = svc
+    app.bot_data["live"] = live
+    svc.bot = app.bot
+    scheduler.bind(svc, Delivery(svc, app.bot))
+    scheduler.on("core:backup", _backup)
+    scheduler.add_planner(_plan_backups)
+
+    commands: dict[str, CommandSpec] = {}
+    sections: list[tuple[str, list[CommandSpec]]] = []
+    for feature in FEATURES:
+        for spec in feature.COMMANDS:
+            for word in spec.triggers:
+                if word in commands:
+                    raise RuntimeError(f"command /{word} is defined twice")
+                commands[word] = spec
+        if feature.COMMANDS:
+            sections.append((feature.TITLE, feature.COMMANDS))
+    app.bot_data["help_sections"] = sections
+    access.register(app, commands)  # group -1: runs before every feature
+    core.register(app)
+    for feature in FEATURES[1:]:
+        feature.register(app, svc)
+    app.add_error_handler(on_error)
+    return app
+
+
+def _file_url(base_url: str) -> str:
+    """Derive the file-download root from a Bot API root ending in ``/bot``."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("/bot")] + "/file/bot"
+    return base_url + "/file/bot"
+
+
+async def _post_init(app: Application) -> None:
+    svc: Services = app.bot_data["svc"]
+    await _set_menus(app, svc)
+    if app.bot_data["live"]:
+        svc.scheduler.attach(app)
+    svc.store.backup(svc.today(), svc.settings.backup_days)
+    await svc.scheduler.run_due()  # what fell due while the bot was down goes out now, once
+
+
+async def _post_shutdown(app: Application) -> None:
+    svc: Services = app.bot_data["svc"]
+    svc.store.close()
+
+
+def menu_for(
+    role: Role, private: bool, sections: list[tuple[str, list[CommandSpec]]]
+) -> list[BotCommand]:
+    """Return the command menu one role sees in a group or in private."""
+    result = []
+    for _title, specs in sections:
+        for spec in specs:
+            if not spec.menu or (spec.min_role is not None and role < spec.min_role):
+                continue
+            if (spec.where == "group" and private) or (spec.where == "private" and not private):
+                continue
+            result.append(BotCommand(spec.name, spec.description[:256]))
+    return result
+
+
+async def _set_menus(app: Application, svc: Services) -> None:
+    sections = app.bot_data["help_sections"]
+    calls = [(BotCommandScopeDefault(), menu_for(Role.AGENT, True, sections))]
+    for chat_id in svc.settings.team_chats:
+        calls.append((BotCommandScopeChat(chat_id), menu_for(Role.AGENT, False, sections)))
+    higher: list[Member] = svc.members.with_role(Role.LEAD)
+    for member in higher:
+        calls.append((BotCommandScopeChat(member.user_id), menu_for(member.role, True, sections)))
+        for chat_id in svc.settings.team_chats:
+            calls.append(
+                (
+                    BotCommandScopeChatMember(chat_id, member.user_id),
+                    menu_for(member.role, False, sections),
+                )
+            )
+    for scope, menu in calls:
+        try:
+            await app.bot.set_my_commands(menu, scope=scope)
+        except TelegramError as err:
+            log.warning("could not set the command menu for %s: %s", scope, err)
+
+
+def _plan_backups(svc: Services, start: datetime, end: datetime) -> None:
+    day = svc.local(start).date()
+    while True:
+        due = datetime.combine(day, datetime.min.time(), tzinfo=svc.settings.timezone).replace(
+            hour=BACKUP_AT[0], minute=BACKUP_AT[1]
+        )
+        if due > end:
+            return
+        if due >= start:
+            svc.scheduler.at("core:backup", due, key=f"core:backup:{day.isoformat()}")
+        day += timedelta(days=1)
+
+
+async def _backup(svc: Services, timer: Timer, _late: bool) -> None:
+    svc.store.backup(svc.local(timer.due).date(), svc.settings.backup_days)

@@ -1,0 +1,126 @@
+"""Delivery of queued notifications: one message per recipient, private or in the team chat.
+
+A member who never started a private chat with the bot cannot be messaged privately
+(Telegram answers 403); they are mentioned in the team chat instead and ``/team`` shows it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import defaultdict
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.domain.members import Member
+from bot.domain.text import split_message
+from bot.persistence.timers import Notification
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def mention(member: Member) -> str:
+    """Return an HTML mention of a member that notifies them in a group."""
+    return f'<a href="tg://user?id={member.user_id}">{html.escape(member.name)}</a>'
+
+
+class Delivery:
+    """Sends notifications through the bot, falling back to the team chat."""
+
+    def __init__(self, svc: Services, bot: Bot) -> None:
+        self.svc = svc
+        self.bot = bot
+
+    async def __call__(self, items: list[tuple[Notification, bool]]) -> None:
+        """Deliver due notifications, combined per destination, and mark them sent."""
+        private: dict[int, list[tuple[Notification, bool]]] = defaultdict(list)
+        chats: dict[int, list[tuple[Notification, bool]]] = defaultdict(list)
+        for note, late in items:
+            for kind, target in self._targets(note.recipient):
+                (private if kind == "user" else chats)[target].append((note, late))
+        mentions: dict[int, list[tuple[Notification, bool]]] = defaultdict(list)
+        for user_id, notes in private.items():
+            member = self.svc.members.get(user_id)
+            if member is None:
+                self._mark([n.key for n, _ in notes], "dropped: not a member")
+                continue
+            if member.can_dm is not False and await self._send_private(member, notes):
+                self._mark([n.key for n, _ in notes], f"user:{user_id}")
+                continue
+            mentions[user_id] = notes
+        for chat_id, notes in chats.items():
+            await self._send(chat_id, _body(notes), [n.key for n, _ in notes], f"chat:{chat_id}")
+        if mentions:
+            await self._send_mentions(mentions)
+
+    def _targets(self, recipient: dict[str, Any]) -> list[tuple[str, int]]:
+        if "user" in recipient:
+            return [("user", int(recipient["user"]))]
+        if "chat" in recipient:
+            return [("chat", int(recipient["chat"]))]
+        if "team" in recipient:
+            return [("chat", self.svc.settings.team_chat)]
+        if "leads" in recipient:
+            if self.svc.settings.leads_chat is not None:
+                return [("chat", self.svc.settings.leads_chat)]
+            return [("user", m.user_id) for m in self.svc.leads(recipient["leads"])]
+        raise ValueError(f"unknown recipient {recipient!r}")
+
+    async def _send_private(self, member: Member, notes: list[tuple[Notification, bool]]) -> bool:
+        try:
+            for chunk in split_message(_body(notes)):
+                await self.bot.send_message(member.user_id, chunk, parse_mode=ParseMode.HTML)
+        except (Forbidden, BadRequest) as err:
+            log.info(
+                "cannot message %s privately (%s); mentioning in the team chat",
+                member.user_id,
+                err,
+            )
+            self.svc.members.update(member.user_id, can_dm=False)
+            return False
+        if member.can_dm is not True:
+            self.svc.members.update(member.user_id, can_dm=True)
+        return True
+
+    async def _send_mentions(self, mentions: dict[int, list[tuple[Notification, bool]]]) -> None:
+        parts = []
+        keys = []
+        for user_id, notes in mentions.items():
+            member = self.svc.members.get(user_id)
+            if member is None:
+                continue
+            parts.append(
+                f"{mention(member)}（未开启私聊，请先私聊机器人发送 /start）\n{_body(notes)}"
+            )
+            keys.extend(n.key for n, _ in notes)
+        if parts:
+            chat = self.svc.settings.team_chat
+            await self._send(chat, "\n\n".join(parts), keys, f"mention:{chat}")
+
+    async def _send(self, chat_id: int, body: str, keys: list[str], label: str) -> None:
+        """Send to a chat; a chat Telegram refuses is logged and not retried forever."""
+        try:
+            for chunk in split_message(body):
+                await self.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+        except (Forbidden, BadRequest) as err:
+            log.error("chat %s refused %d notifications: %s", chat_id, len(keys), err)
+            self._mark(keys, f"failed:{label}:{err}")
+            return
+        self._mark(keys, label)
+
+    def _mark(self, keys: list[str], delivered_to: str) -> None:
+        self.svc.scheduler.outbox.mark_sent(keys, self.svc.clock.now(), delivered_to)
+
+
+def _body(notes: list[tuple[Notification, bool]]) -> str:
+    lines = []
+    for note, late in notes:
+        text = html.escape(note.text)
+        lines.append(f"【补发】{text}" if late else text)
+    if len(lines) == 1:
+        return lines[0]
+    return f"🔔 共 {len(lines)} 条提醒\n\n" + "\n\n".join(lines)

@@ -1,0 +1,65 @@
+"""Team members (成员) and their roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Role(IntEnum):
+    """A member's role; a higher value may do everything a lower one may."""
+
+    AGENT = 1
+    LEAD = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """Parse ``agent|lead|admin`` or 客服/组长/主管; raise ValueError otherwise."""
+        key = text.strip().lower()
+        for role in cls:
+            if key in (role.name.lower(), role.label):
+                return role
+        raise ValueError(f"未知角色 {text!r}，可选：agent（客服）、lead（组长）、admin（主管）")
+
+    @property
+    def label(self) -> str:
+        """Return the Chinese name of the role."""
+        return {Role.AGENT: "客服", Role.LEAD: "组长", Role.ADMIN: "主管"}[self]
+
+
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass
+class Member:
+    """A registered member of the team."""
+
+    user_id: int
+    work_no: str
+    name: str
+    role: Role = Role.AGENT
+    shift: str | None = None
+    days_off: tuple[int, ...] = ()  # ISO weekdays, 1 = Monday
+    can_dm: bool | None = None  # None: never tried; False: Telegram refused (no /start)
+    username: str | None = None
+    removed: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        """Return e.g. ``1号客服 张三``."""
+        return f"{self.work_no}号{self.role_title} {self.name}"
+
+    @property
+    def role_title(self) -> str:
+        """Return the role word used after the work number."""
+        return "客服" if self.role is Role.AGENT else self.role.label
+
+
+def parse_work_no(text: str) -> str:
+    """Normalise a work number (工号) such as ``1``, ``01`` or ``1号``; raise ValueError."""
+    cleaned = text.strip().removesuffix("号").removeprefix("#")
+    if not cleaned.isdigit() or len(cleaned) > 6:
+        raise ValueError(f"工号应为数字（如 1 或 12），收到 {text!r}")
+    return str(int(cleaned))

@@ -1,0 +1,97 @@
+"""Helpers every feature's handlers share: command specs, arguments, replies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Message, Update
+from telegram.ext import Application, BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain.members import Member, Role
+from bot.domain.text import split_message
+from bot.services import BotContext
+
+Callback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: who may use it, where, and how it reads in /help and the menu."""
+
+    name: str  # Latin, as Telegram's menu requires
+    usage: str  # e.g. "/join <工号> <姓名>"
+    description: str  # one Chinese line for the menu and /help
+    min_role: Role | None = Role.AGENT  # None: open to people who are not members yet
+    where: str = "any"  # "any", "group" (team chat) or "private"
+    aliases: tuple[str, ...] = ()  # e.g. ("交接",): typed as /交接
+    menu: bool = True  # shown in Telegram's command menu
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """Return every word that starts this command."""
+        return (self.name, *self.aliases)
+
+
+_COMMAND = re.compile(r"^/([^\s@]+)(?:@\S+)?")
+
+
+def command_word(message: Message | None) -> str | None:
+    """Return the command a message starts with (text or caption), without ``/`` and ``@bot``."""
+    if message is None:
+        return None
+    text = message.text or message.caption or ""
+    match = _COMMAND.match(text)
+    return match.group(1).lower() if match else None
+
+
+def rest_text(message: Message) -> str:
+    """Return the text after the command word, newlines kept."""
+    text = message.text or message.caption or ""
+    match = _COMMAND.match(text)
+    return text[match.end() :].strip() if match else text.strip()
+
+
+def args_of(message: Message) -> list[str]:
+    """Return the whitespace-separated arguments after the command word."""
+    return rest_text(message).split()
+
+
+def add_command(app: Application, spec: CommandSpec, callback: Callback, group: int = 0) -> None:
+    """Register a command under its Latin name and its Chinese aliases."""
+    handlers: list[BaseHandler] = [CommandHandler(spec.name, callback)]
+    for alias in spec.aliases:
+        pattern = rf"^/{re.escape(alias)}(?:@\S+)?(?:\s|$)"
+        handlers.append(MessageHandler(filters.Regex(pattern), callback))
+    for handler in handlers:
+        app.add_handler(handler, group=group)
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> None:
+    """Reply in the same chat, split under Telegram's limit."""
+    message = update.effective_message
+    if message is None:
+        return
+    for chunk in split_message(text):
+        await message.reply_text(chunk, **kwargs)  # type: ignore[arg-type]
+
+
+def member_of(update: Update, context: BotContext) -> Member | None:
+    """Return the member behind an update (None for a stranger)."""
+    user = update.effective_user
+    return context.svc.members.get(user.id) if user else None
+
+
+def require_member(update: Update, context: BotContext) -> Member:
+    """Return the member behind an update; the access layer guarantees there is one."""
+    member = member_of(update, context)
+    if member is None:
+        raise PermissionError("access layer let a stranger through")
+    return member
+
+
+def is_private(update: Update) -> bool:
+    """Whether the update comes from a private chat."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"

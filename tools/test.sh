@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv if needed, install the pinned requirements, lint, run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"
