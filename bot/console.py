@@ -71,6 +71,7 @@ class Console:
         )
         self.updates = UpdateFactory(self.api)
         self.actor = Actor(Person(0, "?"))
+        self.closed = False
 
     async def run(self, lines: TextIO, echo: bool) -> int:
         """Process every line until end of input; return the exit status."""
@@ -86,6 +87,8 @@ class Console:
             )
             await self.app.post_init(self.app)
             for raw in lines:
+                if self.closed:
+                    break
                 line = raw.rstrip("\n")
                 if not line.strip():
                     continue
@@ -260,8 +263,13 @@ class Console:
         return f"私聊 {member.name if member else chat_id}"
 
     def _say(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        if self.closed:
+            return
+        try:
+            self.out.write(text + "\n")
+            self.out.flush()
+        except BrokenPipeError:
+            self.closed = True  # the reader went away (piped into `head`): stop quietly
 
 
 def _person(member: Member) -> Person:
