@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.domain.members import Member, Role, parse_work_no
 from bot.handlers.common import (
     CommandSpec,
     add_command,
     args_of,
+    command_word,
     is_private,
     member_of,
     reply,
@@ -51,6 +52,11 @@ def register(app: Application) -> None:
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
     app.add_handler(CallbackQueryHandler(join_decision, pattern=r"^join:(ok|no):\d+$"))
+    # Last group: runs after every feature, answers only commands nobody knows.
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=UNKNOWN_GROUP)
+
+
+UNKNOWN_GROUP = 99
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -161,6 +167,17 @@ async def join_decision(update: Update, context: BotContext) -> None:
         f"欢迎 {member.display} 加入团队（{decider.name} 批准）。\n"
         "请私聊机器人发送 /start，这样提醒才能私信发给您。"
     )
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Point a member who typed an unknown command to /help (in groups only when addressed)."""
+    message = update.effective_message
+    word = command_word(message)
+    if word is None or word in context.bot_data["commands"]:
+        return
+    addressed = f"@{context.bot.username}".lower() in (message.text or "").lower()
+    if is_private(update) or addressed:
+        await reply(update, f"没有 /{word} 这个命令，发送 /help 查看可用命令。")
 
 
 async def team(update: Update, context: BotContext) -> None:

@@ -105,3 +105,19 @@ async def test_team_shows_who_cannot_be_messaged_privately(bot: Harness) -> None
     bot.svc.members.update(bot.svc.members.by_work_no("2").user_id, can_dm=False)
     [text] = bot.texts(await bot.send("80", "/team"))
     assert "2号 李四 · 客服 · 白班 · 无法私信（未私聊 /start）" in text
+
+
+async def test_an_unknown_command_in_private_points_to_help(bot: Harness) -> None:
+    [text] = bot.texts(await bot.send("1", "/foo", private=True))
+    assert text == "没有 /foo 这个命令，发送 /help 查看可用命令。"
+
+
+async def test_an_unknown_command_in_the_group_is_ignored_unless_addressed(bot: Harness) -> None:
+    assert bot.texts(await bot.send("1", "/foo")) == []
+    [text] = bot.texts(await bot.send("1", "/foo@kefu_duty_bot"))
+    assert "没有 /foo 这个命令" in text
+
+
+async def test_a_known_command_does_not_trigger_the_unknown_reply(bot: Harness) -> None:
+    texts = bot.texts(await bot.send("1", "/help", private=True))
+    assert len(texts) == 1 and "可用的命令" in texts[0]
