@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from datetime import date, timedelta
@@ -11,7 +10,7 @@ from pathlib import Path
 from tinydb import TinyDB
 
 from bot.persistence.archive import Archive
-from bot.persistence.storage import StorageCorrupt, open_db
+from bot.persistence.storage import AtomicJSONStorage, open_db
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +25,14 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         self.archive = Archive(self.root / "archive")
         self._dbs: dict[str, TinyDB] = {}
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self) -> None:
+        # A process killed during an atomic write leaves its temp file; the live file is
+        # whole, so the leftover is garbage that would otherwise pile up crash after crash.
+        for stale in self.root.glob(".*.json.*.tmp"):
+            log.warning("removing %s left by an interrupted write", stale)
+            stale.unlink(missing_ok=True)
 
     def db(self, name: str) -> TinyDB:
         """Return the TinyDB of ``<root>/<name>.json`` (opened once)."""
@@ -36,12 +43,7 @@ class Store:
     def check_all(self) -> None:
         """Parse every live file now, so a damaged one stops the bot at start."""
         for path in sorted(self.root.glob("*.json")):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8") or "{}")
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
-                raise StorageCorrupt(path, str(err)) from None
-            if not isinstance(data, dict):
-                raise StorageCorrupt(path, "顶层结构不是 TinyDB 的表")
+            AtomicJSONStorage(path).read()  # the same checks TinyDB's reads will meet later
 
     def backup(self, today: date, keep_days: int) -> Path | None:
         """Copy the data folder to ``backups/<date>`` once a day; drop copies past the keep."""
@@ -62,13 +64,13 @@ class Store:
             tmp.rename(target)
             made = target
             log.info("backup written to %s", target)
-        cutoff = today - timedelta(days=keep_days)
+        cutoff = today - timedelta(days=keep_days)  # keep today and the keep_days - 1 before
         for old in backups.iterdir():
             try:
                 day = date.fromisoformat(old.name)
             except ValueError:
                 continue
-            if day < cutoff:
+            if day <= cutoff:
                 shutil.rmtree(old, ignore_errors=True)
         return made
 

@@ -1,0 +1,44 @@
+"""Monthly JSON-lines archives: appends, torn lines from a crash, months."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.persistence.archive import Archive
+
+
+def test_appended_records_read_back_in_order(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    archive.append("handover", "2026-11", {"id": 1, "text": "退款单 已处理"})
+    archive.extend("handover", "2026-11", [{"id": 2}, {"id": 3}])
+    assert [r["id"] for r in archive.read("handover", "2026-11")] == [1, 2, 3]
+    assert next(iter(archive.read("handover", "2026-11")))["text"] == "退款单 已处理"
+
+
+def test_a_torn_last_line_is_skipped_and_later_appends_still_read(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    archive.append("outbox", "2026-11", {"key": "a"})
+    path = archive.path("outbox", "2026-11")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"key": "b", "te')  # the process died in the middle of this line
+    assert [r["key"] for r in archive.read("outbox", "2026-11")] == ["a"]
+    archive.append("outbox", "2026-11", {"key": "c"})
+    assert [r["key"] for r in archive.read("outbox", "2026-11")] == ["a", "c"]
+    assert path.read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_an_empty_extend_creates_nothing(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    archive.extend("outbox", "2026-11", [])
+    assert not archive.path("outbox", "2026-11").exists()
+    assert list(archive.read("outbox", "2026-11")) == []
+
+
+def test_months_lists_only_months_holding_that_archive(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "archive")
+    assert archive.months("outbox") == []
+    archive.append("outbox", "2026-12", {"k": 1})
+    archive.append("outbox", "2026-10", {"k": 1})
+    archive.append("handover", "2026-11", {"k": 1})
+    assert archive.months("outbox") == ["2026-10", "2026-12"]
+    assert archive.months("handover") == ["2026-11"]
