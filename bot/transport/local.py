@@ -7,7 +7,9 @@ as Telegram does. ``LocalRequest`` plugs it into python-telegram-bot as its tran
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,31 @@ IGNORED = {
     "pinChatMessage",
     "unpinChatMessage",
 }
+TEXT_LIMIT = 4096  # characters after entity parsing, for text; captions allow 1024
+CAPTION_LIMIT = 1024
+_HTML_TAGS = "b|strong|i|em|u|ins|s|strike|del|span|tg-spoiler|a|tg-emoji|code|pre|blockquote"
+_HTML_TOKEN = re.compile(rf"<(/?)({_HTML_TAGS})(?:\s[^<>]*)?>|<")
+
+
+def check_text(text: str, parse_mode: str | None, limit: int) -> str | None:
+    """Return Telegram's complaint about a text it would refuse, or None when it is fine."""
+    plain = text
+    if parse_mode == "HTML":
+        stack: list[str] = []
+        for match in _HTML_TOKEN.finditer(text):
+            token = match.group(0)
+            if token == "<":
+                return "Bad Request: can't parse entities: unsupported start tag"
+            if not match.group(1):
+                stack.append(match.group(2))
+            elif not stack or stack.pop() != match.group(2):
+                return f"Bad Request: can't parse entities: unmatched end tag {token}"
+        if stack:
+            return f"Bad Request: can't parse entities: unclosed tag <{stack[-1]}>"
+        plain = html.unescape(re.sub(r"<[^<>]*>", "", text))
+    if len(plain) > limit:
+        return "Bad Request: message is too long"
+    return None
 
 
 @dataclass
@@ -149,6 +176,7 @@ class LocalBotApi:
         chat_id = int(params["chat_id"])
         if chat_id > 0 and chat_id not in self.started:
             raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        self._check(params)
         self._next_message_id += 1
         message = {
             "message_id": self._next_message_id,
@@ -173,6 +201,7 @@ class LocalBotApi:
         message = self.messages.get(key)
         if message is None:
             raise _ApiError(400, "Bad Request: message to edit not found")
+        self._check(params)
         if "text" in params:
             message["text"] = params["text"]
         markup = params.get("reply_markup")
@@ -181,6 +210,22 @@ class LocalBotApi:
         else:
             message.pop("reply_markup", None)
         return message
+
+    @staticmethod
+    def _check(params: dict[str, Any]) -> None:
+        # Telegram refuses over-long or badly formed HTML text; so must the stand-in, or
+        # such bugs only show up in production.
+        mode = params.get("parse_mode")
+        if "text" in params and not str(params["text"]).strip():
+            problem = "Bad Request: message text is empty"
+        elif "text" in params:
+            problem = check_text(str(params["text"]), mode, TEXT_LIMIT)
+        elif params.get("caption"):
+            problem = check_text(str(params["caption"]), mode, CAPTION_LIMIT)
+        else:
+            problem = None
+        if problem:
+            raise _ApiError(400, problem)
 
     def _now(self) -> int:
         return int(self.clock.now().timestamp())
