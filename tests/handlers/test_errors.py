@@ -1,4 +1,4 @@
-"""A handler that raises: the user gets an apology with a code, admins get told, the bot goes on."""
+"""A handler that raises: an apology with a code, admins told, the bot goes on."""
 
 from __future__ import annotations
 
