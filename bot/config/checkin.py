@@ -1,11 +1,14 @@
-"""Settings of the checkin feature (the [checkin] table)."""
+"""Settings of the checkin feature (the [checkin] table): check-in, roster and accounts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from typing import TYPE_CHECKING
 
+from bot.config.errors import ConfigError
 from bot.config.reader import Section
+from bot.domain.members import parse_work_no
 
 if TYPE_CHECKING:
     from bot.config.core import Settings
@@ -15,8 +18,98 @@ if TYPE_CHECKING:
 class CheckinSettings:
     """Settings of the checkin feature."""
 
+    # shift key -> account -> 工号 of the agent who covers it by default
+    accounts: dict[str, dict[str, str]] = field(default_factory=dict)
+    early_minutes: int = 60  # a check-in this long before login counts for that shift
+    hashtag: str = "#挂号"
+    remind_at_login: bool = True
+    report_late: bool = True
+    duplicate_distance: int = 10  # perceptual-hash bits that may differ for "the same image"
+    archive_images: bool = True
+    image_retention_days: int = 90
+    live_days: int = 3  # check-ins older than this move from the live file to the archive
+    maintenance_at: time = time(4, 30)
+    kpi_points: int = 20
+    late_penalty: int = 5
+    leave_penalty: int = 5
+    absence_penalty: int = 10
+
 
 def parse(section: Section, core: Settings) -> CheckinSettings:
     """Validate the [checkin] table."""
-    section.reject_unknown(set())
-    return CheckinSettings()
+    section.reject_unknown(
+        {
+            "accounts",
+            "early_minutes",
+            "hashtag",
+            "remind_at_login",
+            "report_late",
+            "duplicate_distance",
+            "archive_images",
+            "image_retention_days",
+            "live_days",
+            "maintenance_at",
+            "kpi",
+        }
+    )
+    hashtag = section.get("hashtag", str, "#挂号").strip()
+    if not hashtag.startswith("#") or len(hashtag) < 2 or " " in hashtag:
+        raise ConfigError(
+            section.key("hashtag"), f"应为以 # 开头的话题词（如 #挂号），收到 {hashtag!r}"
+        )
+    distance = section.get("duplicate_distance", int, 10)
+    if not 0 <= distance <= 64:
+        raise ConfigError(section.key("duplicate_distance"), f"应在 0–64 之间，收到 {distance}")
+    early = section.get("early_minutes", int, 60)
+    if not 0 <= early <= 240:
+        raise ConfigError(section.key("early_minutes"), f"应在 0–240 分钟之间，收到 {early}")
+    kpi = section.table("kpi")
+    kpi.reject_unknown({"points", "late_penalty", "leave_penalty", "absence_penalty"})
+    return CheckinSettings(
+        accounts=_parse_accounts(section.table("accounts"), core),
+        early_minutes=early,
+        hashtag=hashtag,
+        remind_at_login=section.get("remind_at_login", bool, True),
+        report_late=section.get("report_late", bool, True),
+        duplicate_distance=distance,
+        archive_images=section.get("archive_images", bool, True),
+        image_retention_days=int(section.positive("image_retention_days", 90)),
+        live_days=int(section.positive("live_days", 3)),
+        maintenance_at=section.time("maintenance_at", "04:30"),
+        kpi_points=int(kpi.positive("points", 20)),
+        late_penalty=_non_negative(kpi, "late_penalty", 5),
+        leave_penalty=_non_negative(kpi, "leave_penalty", 5),
+        absence_penalty=_non_negative(kpi, "absence_penalty", 10),
+    )
+
+
+def _non_negative(section: Section, name: str, default: int) -> int:
+    value = section.get(name, int, default)
+    if value < 0:
+        raise ConfigError(section.key(name), f"不能小于 0，收到 {value}")
+    return value
+
+
+def _parse_accounts(section: Section, core: Settings) -> dict[str, dict[str, str]]:
+    """Read ``[checkin.accounts.<shift>]`` tables of ``"账号" = 工号``."""
+    shift_keys = {s.key for s in core.shifts}
+    known = {a for p in core.platforms for a in p.accounts}
+    result: dict[str, dict[str, str]] = {}
+    for shift_key in section.data:
+        if shift_key not in shift_keys:
+            raise ConfigError(
+                section.key(shift_key), f"未知班次 {shift_key!r}，可选：{sorted(shift_keys)}"
+            )
+        table = section.table(shift_key)
+        mapping: dict[str, str] = {}
+        for account in table.data:
+            if account not in known:
+                raise ConfigError(
+                    table.key(account), f"未知账号 {account!r}，应为 [[platforms]] 中列出的账号"
+                )
+            try:
+                mapping[account] = parse_work_no(str(table.get(account, (int, str))))
+            except ValueError as err:
+                raise ConfigError(table.key(account), str(err)) from None
+        result[shift_key] = mapping
+    return result

@@ -1,0 +1,234 @@
+"""Check-in rules (挂号截图): which shift a check-in belongs to, on time or late, KPI points."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import UserError
+from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at
+
+
+class Status(Enum):
+    """How a check-in stands against the roster and the deadline."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    OFF_ROSTER = "off_roster"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The shift occurrence a check-in counts for, and how it stands."""
+
+    occurrence: ShiftOccurrence
+    status: Status
+    late_minutes: int = 0
+
+    def label(self) -> str:
+        """Return 准时 / 迟到 N 分钟 / 非排班."""
+        return status_label(self.status, self.late_minutes)
+
+
+def status_label(status: Status, late_minutes: int) -> str:
+    """Return the Chinese word of a status."""
+    if status is Status.LATE:
+        return f"迟到 {late_minutes} 分钟"
+    return "准时" if status is Status.ON_TIME else "非排班"
+
+
+def late_minutes(moment: datetime, deadline: datetime) -> int:
+    """Return whole minutes after the deadline, rounded up (08:50:01 is 1 minute late)."""
+    return max(0, math.ceil((moment - deadline).total_seconds() / 60))
+
+
+def place_checkin(
+    shifts: tuple[Shift, ...],
+    rostered: Callable[[date], str | None],
+    moment: datetime,
+    tz: ZoneInfo,
+    early: timedelta,
+) -> Placement:
+    """Return the shift a check-in at ``moment`` counts for; raise UserError outside every shift.
+
+    ``rostered(day)`` is the shift key the member works on ``day``. The member's own shift
+    wins over whatever else runs then: a day agent checking in at 16:40 is late for the day
+    shift, not early for the night shift; a night agent at 00:10 belongs to the night shift
+    that started yesterday. Someone not rostered then is placed in the shift running at that
+    moment and flagged 非排班.
+    """
+    local = moment.astimezone(tz)
+    by_key = {s.key: s for s in shifts}
+    for day in (local.date(), local.date() - timedelta(days=1), local.date() + timedelta(days=1)):
+        key = rostered(day)
+        shift = by_key.get(key) if key else None
+        if shift is None:
+            continue
+        occurrence = ShiftOccurrence(shift, day)
+        if occurrence.start(tz) - early <= local < occurrence.end(tz):
+            deadline = occurrence.deadline(tz)
+            if local <= deadline:
+                return Placement(occurrence, Status.ON_TIME)
+            return Placement(occurrence, Status.LATE, late_minutes(local, deadline))
+    occurrence = occurrence_at(shifts, local, tz, early)
+    if occurrence is None:
+        raise UserError(
+            f"现在（{local:%H:%M}）不在任何班次时间内，无法挂号。"
+            f"最早可在上班前 {int(early.total_seconds() // 60)} 分钟挂号。"
+        )
+    return Placement(occurrence, Status.OFF_ROSTER)
+
+
+def attendance_score(
+    late: int,
+    leave: int,
+    absent: int,
+    points: int,
+    late_cost: int,
+    leave_cost: int,
+    absent_cost: int,
+) -> int:
+    """Return the KPI attendance points: the full score minus penalties, never below 0."""
+    return max(0, points - late * late_cost - leave * leave_cost - absent * absent_cost)
+
+
+def hamming(a: str, b: str) -> int:
+    """Return how many bits differ between two hex hashes of the same length."""
+    if len(a) != len(b):
+        return max(len(a), len(b)) * 4
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+_YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_MD = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+_YM = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+_RELATIVE = {
+    "今天": 0,
+    "今日": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "昨天": -1,
+    "昨日": -1,
+    "前天": -2,
+}
+
+
+def parse_day(text: str, today: date) -> date:
+    """Parse 2026-11-24, 11-24, 11月24日, 今天/明天/昨天; raise ValueError with a Chinese hint."""
+    value = text.strip()
+    if value in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[value])
+    try:
+        if match := _YMD.match(value):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _MD.match(value):
+            return _nearest_year(int(match[1]), int(match[2]), today)
+    except ValueError:
+        pass
+    raise ValueError(f"日期格式不对：{text!r}（可写 2026-11-24、11-24、11月24日、今天、明天）")
+
+
+def _nearest_year(month: int, day: int, today: date) -> date:
+    """Pick the year that puts month/day closest to today (12-31 typed in January is last year)."""
+    options = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            options.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not options:
+        raise ValueError("no such day")
+    return min(options, key=lambda d: abs((d - today).days))
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """Parse 2026-11 or 2026年11月 into (year, month); raise ValueError with a Chinese hint."""
+    match = _YM.match(text.strip())
+    if match and 1 <= int(match[2]) <= 12:
+        return int(match[1]), int(match[2])
+    raise ValueError(f"月份格式不对：{text!r}（应为 YYYY-MM，如 2026-11）")
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def fmt_day(day: date) -> str:
+    """Return e.g. ``11月24日（周二）``."""
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+
+
+def split_names(text: str) -> list[str]:
+    """Split a list of account names written with spaces, commas or 、."""
+    return [p for p in re.split(r"[\s,，、;；]+", text) if p]
+
+
+@dataclass
+class Image:
+    """One screenshot of a check-in."""
+
+    file_id: str
+    unique_id: str
+    at: datetime
+    phash: str | None = None
+    path: str | None = None  # archived copy, relative to the data folder
+    problem: str | None = None  # why it could not be downloaded or hashed
+
+
+@dataclass
+class Checkin:
+    """One member's check-in for one shift occurrence (a second one updates it)."""
+
+    day: date
+    shift: str
+    work_no: str
+    name: str
+    at: datetime
+    status: Status
+    late_minutes: int = 0
+    accounts: tuple[str, ...] = ()
+    images: list[Image] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # what each suspected reuse matches
+
+    @property
+    def label(self) -> str:
+        """Return 准时 / 迟到 N 分钟 / 非排班."""
+        return status_label(self.status, self.late_minutes)
+
+
+@dataclass(frozen=True)
+class Match:
+    """An earlier check-in image that a new screenshot looks like."""
+
+    work_no: str
+    name: str
+    day: date
+    shift: str
+    how: str  # "同一文件" or "图像相似"
+
+
+def find_reuse(
+    image: Image, earlier: list[tuple[Checkin, Image]], max_distance: int
+) -> Match | None:
+    """Return the earlier check-in whose image is the same file or looks the same, if any."""
+    for checkin, old in earlier:
+        if old.unique_id == image.unique_id:
+            return Match(checkin.work_no, checkin.name, checkin.day, checkin.shift, "同一文件")
+    if image.phash is None:
+        return None
+    best: tuple[int, Checkin] | None = None
+    for checkin, old in earlier:
+        if old.phash is None:
+            continue
+        distance = hamming(image.phash, old.phash)
+        if distance <= max_distance and (best is None or distance < best[0]):
+            best = (distance, checkin)
+    if best is None:
+        return None
+    checkin = best[1]
+    return Match(checkin.work_no, checkin.name, checkin.day, checkin.shift, "图像相似")
