@@ -1,0 +1,245 @@
+"""Orders (订单): numbers, platforms, and the history of remarks and dunning on each.
+
+An order is a list of events: remark versions (who sold it, the parts, the flag) and
+dunning attempts (催付: result, agent, time). The memo pasted into the platform is the
+current remark followed by the dunning attempts, as seed 004 asks (催付顾客均需备注催付结果,
+并注明催付人姓名及时间).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import UserError
+from bot.domain.remarks import Colour, Remark
+from bot.domain.times import iso, parse_iso
+
+_ORDER_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    """How order numbers look: allowed length, an example, and each platform's format."""
+
+    min_length: int = 6
+    max_length: int = 32
+    example: str = "3659284710562839471"
+    formats: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+    def validate(self, text: str) -> str:
+        """Return the order number cleaned (``#`` and spaces dropped); raise UserError."""
+        order_no = text.strip().removeprefix("#").strip()
+        hint = (
+            f"订单号应为字母、数字或短横线，{self.min_length}–{self.max_length} 位，"
+            f"例如 {self.example}"
+        )
+        if not order_no:
+            raise UserError(f"缺少订单号。{hint}")
+        if not _ORDER_CHARS.match(order_no):
+            raise UserError(f"订单号 {order_no} 含有不允许的字符。{hint}")
+        if not self.min_length <= len(order_no) <= self.max_length:
+            raise UserError(f"订单号 {order_no} 长度为 {len(order_no)} 位。{hint}")
+        return order_no.upper()
+
+    def platforms_of(self, order_no: str) -> list[str]:
+        """Return every platform whose order-number format matches, in settings order."""
+        return [key for key, pattern in self.formats if pattern.fullmatch(order_no)]
+
+    def detect(self, order_no: str) -> str | None:
+        """Return the one platform the number's format points to, or None if not exactly one."""
+        matches = self.platforms_of(order_no)
+        return matches[0] if len(matches) == 1 else None
+
+
+@dataclass
+class RemarkVersion:
+    """One version of an order's remark."""
+
+    number: int
+    at: datetime
+    seller: str  # 工号 credited with the sale
+    seller_name: str
+    author: str  # 工号 of who wrote it (a lead may write for another seller)
+    author_name: str
+    text: str  # what the agent typed
+    canonical: str  # the remark in the standard order, with the seller's tag
+    remark: Remark
+    platform: str | None = None
+
+    @property
+    def colour(self) -> Colour:
+        """Return the flag of this version."""
+        return self.remark.colour
+
+
+@dataclass
+class DunningAttempt:
+    """One 催付 attempt on an unpaid order."""
+
+    at: datetime
+    result: str
+    work_no: str
+    name: str
+
+    def part(self, tz: ZoneInfo) -> str:
+        """Return the attempt as a remark part: ``催付：已付款（张三 11-23 10:15）``."""
+        return f"催付：{self.result}（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
+
+
+@dataclass
+class Order:
+    """An order's remark versions and dunning attempts, oldest first."""
+
+    order_no: str
+    platform: str | None = None
+    versions: list[RemarkVersion] = field(default_factory=list)
+    dunning: list[DunningAttempt] = field(default_factory=list)
+
+    @property
+    def current(self) -> RemarkVersion | None:
+        """Return the latest remark version."""
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def seller(self) -> str | None:
+        """Return the 工号 credited with the sale (from the latest version)."""
+        return self.current.seller if self.current else None
+
+    @property
+    def colour(self) -> Colour | None:
+        """Return the current flag (None before any remark)."""
+        return self.current.colour if self.current else None
+
+    @property
+    def first_remarked(self) -> datetime | None:
+        """Return when the order was first remarked (the sale, for commission)."""
+        return self.versions[0].at if self.versions else None
+
+    @property
+    def updated(self) -> datetime | None:
+        """Return the moment of the latest event."""
+        moments = [v.at for v in self.versions] + [d.at for d in self.dunning]
+        return max(moments) if moments else None
+
+    def memo(self, tz: ZoneInfo, remark: str | None = None) -> str:
+        """Return the text to paste: the (given or current) remark, then dunning attempts."""
+        head = remark if remark is not None else (self.current.canonical if self.current else "")
+        parts = [head] if head else []
+        parts.extend(d.part(tz) for d in self.dunning)
+        return "、".join(parts)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """Add one stored event (a remark version or a dunning attempt)."""
+        if event.get("platform"):
+            self.platform = event["platform"]
+        if event["kind"] == "remark":
+            self.versions.append(version_from_event(event))
+        elif event["kind"] == "dunning":
+            self.dunning.append(
+                DunningAttempt(
+                    at=parse_iso(event["at"]),
+                    result=event["result"],
+                    work_no=event["work_no"],
+                    name=event["name"],
+                )
+            )
+
+    @classmethod
+    def from_events(cls, order_no: str, events: list[dict[str, Any]]) -> Order:
+        """Rebuild an order from its stored events, in time order."""
+        order = cls(order_no)
+        for event in sorted(events, key=lambda e: e["at"]):
+            order.apply(event)
+        return order
+
+
+def remark_event(order_no: str, version: RemarkVersion) -> dict[str, Any]:
+    """Return the stored form of a remark version."""
+    return {
+        "kind": "remark",
+        "order_no": order_no,
+        "number": version.number,
+        "at": iso(version.at),
+        "seller": version.seller,
+        "seller_name": version.seller_name,
+        "author": version.author,
+        "author_name": version.author_name,
+        "text": version.text,
+        "canonical": version.canonical,
+        "parts": version.remark.to_doc(),
+        "platform": version.platform,
+    }
+
+
+def version_from_event(event: dict[str, Any]) -> RemarkVersion:
+    """Read a stored remark version back."""
+    return RemarkVersion(
+        number=int(event["number"]),
+        at=parse_iso(event["at"]),
+        seller=event["seller"],
+        seller_name=event["seller_name"],
+        author=event["author"],
+        author_name=event["author_name"],
+        text=event["text"],
+        canonical=event["canonical"],
+        remark=Remark.from_doc(event["parts"]),
+        platform=event.get("platform"),
+    )
+
+
+def dunning_event(order_no: str, attempt: DunningAttempt, platform: str | None) -> dict[str, Any]:
+    """Return the stored form of a dunning attempt."""
+    return {
+        "kind": "dunning",
+        "order_no": order_no,
+        "at": iso(attempt.at),
+        "result": attempt.result,
+        "work_no": attempt.work_no,
+        "name": attempt.name,
+        "platform": platform,
+    }
+
+
+def utf8_bytes(text: str) -> int:
+    """Return the size of ``text`` as the platforms count it (UTF-8 bytes)."""
+    return len(text.encode("utf-8"))
+
+
+_DATE_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_DATE_SHORT = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+_RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """Read 今天/昨天/前天, ``2026-11-20``, ``11-20`` or ``11月20日``; None if not a date."""
+    token = text.strip()
+    if token in _RELATIVE:
+        return today - timedelta(days=_RELATIVE[token])
+    full = _DATE_FULL.match(token)
+    short = _DATE_SHORT.match(token)
+    try:
+        if full:
+            return date(int(full.group(1)), int(full.group(2)), int(full.group(3)))
+        if short:
+            day = date(today.year, int(short.group(1)), int(short.group(2)))
+            # A date later than today without a year means last year's (12-30 read in January).
+            return day.replace(year=today.year - 1) if day > today else day
+    except ValueError:
+        raise UserError(f"没有这一天：{token}") from None
+    return None
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """Read ``2026-11`` or ``2026年11月`` as (year, month); None if not a month."""
+    match = _MONTH.match(text.strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise UserError(f"没有这个月份：{text.strip()}")
+    return year, month
