@@ -41,6 +41,24 @@ NAME_RE = re.compile(r"^[a-z0-9_-]+/[a-z0-9_-]+$")
 VAR_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 MAX_NAME = 48  # "scripts:pick:" + name must fit Telegram's 64-byte callback data
 MAX_SOURCE = 64 * 1024
+# Categories in the order of a sale; folders a lead adds later follow alphabetically.
+CATEGORY_ORDER = (
+    "greeting",
+    "stock",
+    "size",
+    "shipping",
+    "product",
+    "returns",
+    "bargain",
+    "courtesy",
+    "order",
+    "reminder",
+    "thanks",
+    "phone",
+    "dunning",
+    "followup",
+    "aftersales",
+)
 
 # Values every template may use without declaring them, with what they mean (for docs/errors).
 GLOBALS = {
@@ -203,12 +221,17 @@ class ScriptBook:
         return self.scripts.get(name)
 
     def categories(self) -> list[tuple[str, str]]:
-        """Return (folder, Chinese label) of every category, in folder order."""
+        """Return (folder, Chinese label) of every category, in the order of a sale."""
         labels: dict[str, str] = {}
         for name in self.names():
             script = self.scripts[name]
             labels.setdefault(script.folder, script.category)
-        return list(labels.items())
+
+        def position(folder: str) -> tuple[int, str]:
+            known = folder in CATEGORY_ORDER
+            return (CATEGORY_ORDER.index(folder) if known else len(CATEGORY_ORDER), folder)
+
+        return [(folder, labels[folder]) for folder in sorted(labels, key=position)]
 
     def in_category(self, folder: str) -> list[Script]:
         """Return the scripts of one category folder."""
@@ -334,7 +357,7 @@ class ScriptBook:
         filled = self.resolve(script, values, strict=strict)
         missing = script.missing(filled)
         if missing:
-            raise UserError(missing_text(script, missing))
+            raise UserError(missing_text(script, missing, filled))
         try:
             return self._render(script, filled, member, None)
         except ScriptInvalid as err:
@@ -426,13 +449,21 @@ class ScriptBook:
             return path.as_posix()
 
 
-def missing_text(script: Script, missing: list[Variable]) -> str:
+def missing_text(
+    script: Script, missing: list[Variable], given: dict[str, str] | None = None
+) -> str:
     """Return the reply naming each missing variable with its description."""
     lines = [f"话术「{script.title}」还缺少以下内容："]
     lines += [f"· {v.label}" + (f"，例如 {v.sample}" if v.sample else "") for v in missing]
-    example = " ".join(f"{v.name}={v.sample or '…'}" for v in missing)
+    words = [f"{k}={_quoted(v)}" for k, v in (given or {}).items()]
+    words += [f"{v.name}={_quoted(v.sample or '…')}" for v in missing]
+    example = " ".join(words)
     lines.append(f"请这样发送：/script {script.name} {example}")
     return "\n".join(lines)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if any(c.isspace() for c in value) else value
 
 
 @dataclass(frozen=True)
