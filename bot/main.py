@@ -34,8 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "check-config"],
-        help="run（默认）或 check-config（只检查配置文件）",
+        choices=["run", "check-config", "check-scripts"],
+        help="run（默认）、check-config（只检查配置文件）或 check-scripts（检查全部话术模板）",
     )
     parser.add_argument("--console", action="store_true", help="控制台模式（无需 Telegram）")
     parser.add_argument("--config", type=Path, help="配置文件（默认 config.toml）")
@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(settings.shifts)} 个班次。"
         )
         return 0
+    if args.command == "check-scripts":
+        return _check_scripts(settings)
     try:
         if console:
             return _console(settings, args)
@@ -70,6 +72,21 @@ def main(argv: list[str] | None = None) -> int:
     except StorageCorrupt as err:
         print(err, file=sys.stderr)
         return 3
+
+
+def _check_scripts(settings: Settings) -> int:
+    """Render every reply template with its sample values; name file, line, reason per error."""
+    from bot.scripts import check_folder
+
+    scripts = settings.feature("scripts")
+    count, problems = check_folder(scripts, settings.shop, SystemClock(), settings.timezone)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"话术模板检查未通过：{len(problems)} 处问题（{count} 个正常）。", file=sys.stderr)
+        return 1
+    print(f"话术模板检查通过：{scripts.folder} 中共 {count} 个模板。")
+    return 0
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:
