@@ -113,12 +113,13 @@ DEFAULT_COURIERS: tuple[str, ...] = (
 _STANDARD = {"标准", "标准单", "正常", "正常发货", "无", "无备注", "无特殊", "无特殊要求"}
 
 # Separators between parts. 并 joins two benefits (赠送小礼品并退还5元钱) but not 合并.
-_SEPARATORS = re.compile(r"[、，,；;。！!\s|/]+|并且|(?<!合)并(?!不)|另外|还有")
+_SEPARATORS = re.compile(r"[、，,；;。！!\s|]+|并且|(?<!合)并(?!不)|另外|还有")
 _OPEN, _CLOSE = "(（[【", ")）]】"
 
 _DELAY = re.compile(
     r"延迟|延时|延期|推迟|暂缓|缓发|晚发|晚点发|晚几天|先别发|先不发|暂不发|暂时不发|预售|"
-    r"等.+?(?:再|后|才)发|(?:到|过).+?(?:再|后|才)发|\d+\s*(?:号|日)(?:后|以后)?(?:再)?发"
+    r"等.+?(?:再|后|才)发|(?:到|过).+?(?:再|后|才)发|\d+\s*(?:号|日)(?:后|以后)?(?:再)?发|"
+    r"\d+\s*(?:天|日)(?:内|后|以后|之后)发"
 )
 _REASON_LEAD = re.compile(r"^(?:由于|因为|因|原因[:：是]?)")
 _AMOUNT = re.compile(
@@ -202,7 +203,9 @@ def parse_remark(
     """Split free text into courier, delay, gift/refund and other parts; raise UserError."""
     remark = Remark()
     kinds: list[tuple[str, str]] = []
-    for clause in _clauses(text):
+    spaced = False  # whether the previous clause ended at plain whitespace
+    for clause, next_spaced in _clauses(text):
+        joins_previous, spaced = spaced, next_spaced
         colour = Colour.parse(clause)
         if colour is not None:
             if remark.explicit is not None and remark.explicit is not colour:
@@ -213,7 +216,11 @@ def parse_remark(
             continue
         if clause in _STANDARD:
             continue
-        kinds.extend(_classify(clause, couriers))
+        found = _classify(clause, couriers)
+        if joins_previous and kinds and kinds[-1][0] == "others" and found[0][0] == "others":
+            # "尺码 180*200 厚度20cm": words split only by spaces belong to one note
+            kinds[-1] = ("others", f"{kinds[-1][1]} {found.pop(0)[1]}")
+        kinds.extend(found)
     kinds = _attach_reasons(kinds)
     for kind, part in kinds:
         getattr(remark, kind).append(part)
@@ -234,8 +241,11 @@ def derive_colour(remark: Remark, precedence: tuple[Colour, ...] = DEFAULT_PRECE
     return next((c for c in precedence if present.get(c)), Colour.RED)
 
 
-def _clauses(text: str) -> list[str]:
-    """Split at separators outside brackets, so ``(需先填写单号，再发)`` stays whole."""
+def _clauses(text: str) -> list[tuple[str, bool]]:
+    """Split at separators outside brackets, so ``(需先填写单号，再发)`` stays whole.
+
+    Each clause comes with whether the separator after it was plain whitespace.
+    """
     groups: list[str] = []
     outside = ""
     depth = 0
@@ -251,9 +261,20 @@ def _clauses(text: str) -> list[str]:
             outside += char
         if char in _CLOSE and depth:
             depth -= 1
-    pieces = (p.strip() for p in _SEPARATORS.split(outside))
     restore = re.compile(r"\x00(\d+)\x00")
-    return [restore.sub(lambda m: groups[int(m.group(1))], p) for p in pieces if p]
+    result: list[tuple[str, bool]] = []
+    position = 0
+    for match in [*_SEPARATORS.finditer(outside), None]:
+        end = match.start() if match else len(outside)
+        piece = outside[position:end].strip()
+        if piece:
+            spaced = match is not None and match.group().isspace()
+            result.append((restore.sub(lambda m: groups[int(m.group(1))], piece), spaced))
+        elif match is not None and result and not match.group().isspace():
+            result[-1] = (result[-1][0], False)
+        if match:
+            position = match.end()
+    return result
 
 
 def _classify(clause: str, couriers: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -314,7 +335,7 @@ def _delay(clause: str) -> str:
     body, tail = _split_bracket_tail(clause)
     if _REASON_LEAD.match(body):
         body = "由于" + _REASON_LEAD.sub("", body)
-    if re.search(r"(?:再|后|才|晚|缓)发$", body):
+    if re.search(r"(?:再|后|才|晚|缓|点)发$", body):
         body += "货"
     elif re.search(r"(?:延迟|延时|延期|推迟|暂缓)$", body):
         body += "发货"
@@ -334,7 +355,7 @@ def _benefit(clause: str) -> str | None:
     if amount and not (_RETURN_WORDS.search(clause) and amount.group(1) == "退"):
         verb, value = amount.group(1), amount.group(2)
         core = f"返现{value}元" if verb.startswith("返") else f"退还{value}元钱"
-        if verb in ("补偿", "补贴"):
+        if verb in ("补偿", "补贴", "退差价"):
             core = f"{verb}{value}元"
         before = clause[: amount.start()].strip()
         after = clause[amount.end() :].strip("：: ")
