@@ -10,7 +10,7 @@ from bot.domain.times import parse_hhmm
 
 TIME_HELP = "时间可写 8:30、08:30、昨天 21:10 或 11-21 21:10"
 
-_DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2}
+_DAY_WORDS = {"明天": -1, "今天": 0, "昨天": 1, "前天": 2}  # 明天 parses, then is refused
 _MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
 _CLOCK = re.compile(r"^\d{1,2}[:：]\d{2}$")
 
@@ -61,11 +61,10 @@ def _day_of(word: str, now: datetime) -> date:
     match = _MONTH_DAY.match(word)
     assert match is not None
     month, day = int(match.group(1)), int(match.group(2))
-    for year in (now.year, now.year - 1):  # "12-30" typed on 1 January means last year
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            raise UserError(f"日期“{word}”不存在。{TIME_HELP}") from None
-        if candidate <= now.date():
-            return candidate
+    try:
+        candidate = date(now.year, month, day)
+        if (candidate - now.date()).days > 180:  # "12-30" typed on 2 January: last year
+            candidate = date(now.year - 1, month, day)
+    except ValueError:
+        raise UserError(f"日期“{word}”不存在。{TIME_HELP}") from None
     return candidate

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -273,9 +274,8 @@ class DeadlineService:
             targets.append(self.route_owner(item, rung.at))
         elif rung.kind == OVERDUE:
             text = f"🔴 已超时：{desc}，应于 {self.fmt(due)} 完成 · 负责人 {owner_name}"
-            occurrence = self.svc.roster.current(rung.at)
             targets.append(self.route_owner(item, rung.at))
-            targets.append({"leads": occurrence.shift.key if occurrence else None})
+            targets.append(self.lead_target(owner, rung.at))
         else:
             text = (
                 f"🚨 超时 {rung.minutes} 分钟仍未处理：{desc}，应于 {self.fmt(due)} 完成"
@@ -313,6 +313,13 @@ class DeadlineService:
             if shift is not None and shift.contains(moment, day, self.tz):
                 return True
         return False
+
+    def lead_target(self, owner: Member | None, moment: datetime) -> dict[str, Any]:
+        """Return the leads of the owner's shift (else of the shift running at ``moment``)."""
+        if owner is not None and owner.shift is not None:
+            return {"leads": owner.shift}
+        occurrence = self.svc.roster.current(moment)
+        return {"leads": occurrence.shift.key if occurrence else None}
 
     def route_owner(self, item: dict[str, Any], moment: datetime) -> dict[str, Any]:
         """Return where the owner's reminder goes: the owner on shift, else the account
@@ -439,11 +446,12 @@ class DeadlineService:
             f"请主管在设置中补充 {listed} 年的法定节假日与调休安排。"
         )
         now = self.svc.clock.now()
+        start = uuid.uuid4().hex[:8]  # once per start, even two starts in the same minute
         for admin in self.svc.members.with_role(Role.ADMIN):
             self.svc.scheduler.notify(
                 {"user": admin.user_id},
                 text,
-                key=f"deadlines:calendar:{listed}:{iso(now)}:{admin.user_id}",
+                key=f"deadlines:calendar:{listed}:{iso(now)}:{start}:{admin.user_id}",
                 kind="deadlines",
             )
 

@@ -1,0 +1,355 @@
+"""Deadlines through the real application: dunning, tickets, follow-ups, lists, escalation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.members import Member
+from tests.harness import Harness
+
+# Demo team, Monday 2026-11-23 08:30: 李四 (2) and 王五 (3) work the day shift today,
+# 张三 (1) is off on Mondays; 李组长 (80) leads the day shift; 周主管 (90) is the admin.
+AGENT = "2"
+
+
+def start_all(bot: Harness) -> None:
+    """Let the bot message every member privately (they all sent /start)."""
+    for member in bot.svc.members.all():
+        bot.api.started.add(member.user_id)
+        bot.svc.members.update(member.user_id, can_dm=True)
+
+
+def uid(bot: Harness, work_no: str) -> int:
+    member = bot.svc.members.by_work_no(work_no)
+    assert member is not None
+    return member.user_id
+
+
+def to(bot: Harness, calls: list[Any], work_no: str) -> list[str]:
+    """Return the texts sent privately to one member."""
+    user = uid(bot, work_no)
+    return [c.text for c in calls if c.method == "sendMessage" and c.chat_id == user]
+
+
+def items(bot: Harness) -> list[dict[str, Any]]:
+    return bot.svc.feature["deadlines"].items.all()
+
+
+async def test_unpaid_order_placed_before_eight_is_due_at_1030(bot: Harness) -> None:
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid 3391827740 天猫 7:59"))
+    assert "催付 #1 订单 3391827740（天猫）" in text
+    assert "今天 10:30" in text and "2号 李四" in text
+    [item] = items(bot)
+    assert item["platform"] == "tmall" and item["owner"] == uid(bot, AGENT)
+    assert [t.key for t in bot.svc.scheduler.timers.pending("deadlines:item:")] == [
+        "deadlines:item:1"
+    ]
+
+
+async def test_unpaid_order_from_last_night_uses_yesterday(bot: Harness) -> None:
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid 3391827740 昨天 21:10"))
+    assert "今天 10:30" in text
+
+
+async def test_unpaid_bad_input_gets_usage_and_changes_nothing(bot: Harness) -> None:
+    assert "用法：/unpaid" in bot.texts(await bot.send(AGENT, "/unpaid"))[0]
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid 3391827740 拼多多"))
+    assert "不认识的平台“拼多多”" in text and "用法：/unpaid" in text
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid 3391827740 09:15"))
+    assert "还没到" in text and "用法：/unpaid" in text
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid 3391827740 昨天 25:10"))
+    assert "看不懂时间" in text
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid ab"))
+    assert "订单号" in text
+    assert items(bot) == []
+    await bot.send(AGENT, "/unpaid 3391827740")
+    [text] = bot.texts(await bot.send(AGENT, "/unpaid 3391827740"))
+    assert "已在催付中" in text and len(items(bot)) == 1
+
+
+async def test_owner_is_warned_then_owner_and_lead_get_overdue_then_escalation(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    calls = await bot.advance("2026-11-23 10:00")
+    assert to(bot, calls, AGENT) == [
+        "⏰ 催付 #1 订单 3391827740（淘宝） 还有 30 分钟到期（今天 10:30）· 负责人 2号 李四"
+    ]
+    calls = await bot.advance("2026-11-23 10:20")
+    assert "还有 10 分钟" in to(bot, calls, AGENT)[0]
+    calls = await bot.advance("2026-11-23 10:30")
+    assert to(bot, calls, AGENT)[0].startswith("🔴 已超时：催付 #1")
+    assert to(bot, calls, "80")[0].startswith("🔴 已超时：催付 #1")
+    assert to(bot, calls, "90") == []
+    calls = await bot.advance("2026-11-23 11:30")
+    assert to(bot, calls, AGENT) == []
+    assert "超时 60 分钟仍未处理" in to(bot, calls, "80")[0]
+    assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
+    assert bot.svc.scheduler.timers.pending("deadlines:item:") == []
+    later = bot.texts(await bot.advance("2026-11-24 12:00"))
+    assert not [t for t in later if "3391827740" in t]
+
+
+async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.send(AGENT, "/dunned 3391827740 电话未接，旺旺留言")
+    [text] = bot.texts(await bot.send(AGENT, "/paid 3391827740"))
+    assert "已付款" in text and "按时完成" in text and "共催付 1 次" in text
+    calls = await bot.advance("2026-11-23 12:00")
+    assert not [c for c in calls if "3391827740" in c.text]
+    assert items(bot) == []
+    [archived] = list(bot.svc.feature["deadlines"].items.closed("2026-11"))
+    assert archived["status"] == "paid" and archived["attempts"][0]["result"].startswith("电话")
+
+
+async def test_dunned_is_written_to_the_order_remark_history(bot: Harness) -> None:
+    recorded: list[tuple[Any, ...]] = []
+
+    class Orders:
+        def record_dunning(
+            self,
+            order_no: str,
+            result: str,
+            member: Member,
+            at: datetime,
+            platform: str | None = None,
+        ) -> None:
+            recorded.append((order_no, result, member.work_no, at, platform))
+
+        def validate_order_no(self, text: str) -> str:
+            return text
+
+        def detect_platform(self, order_no: str) -> str | None:
+            return "jd"
+
+    bot.svc.feature["orders"] = Orders()
+    await bot.send(AGENT, "/unpaid 3391827740")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 已电话，答应中午付"))
+    assert "已记录第 1 次催付" in text and "已写入订单备注记录" in text
+    assert recorded == [("3391827740", "已电话，答应中午付", "2", bot.svc.clock.now(), "jd")]
+    assert "用法：/dunned" in bot.texts(await bot.send(AGENT, "/dunned 3391827740"))[0]
+    assert "没有正在催付" in bot.texts(await bot.send(AGENT, "/dunned 999999 好"))[0]
+    assert "没有正在催付" in bot.texts(await bot.send(AGENT, "/paid 999999"))[0]
+
+
+async def test_jd_ticket_on_friday_evening_is_due_monday_morning(tmp_path: Any) -> None:
+    async with Harness(tmp_path, start="2026-11-27 17:40") as bot:
+        [text] = bot.texts(await bot.send(AGENT, "/ticket 京东 JD20261127 17:30 物流破损"))
+        assert "京东工单 #1 工单 JD20261127" in text and "11-30（周一）10:30" in text
+        [text] = bot.texts(await bot.send(AGENT, "/done JD20261127"))
+        assert "已完成：京东工单 #1" in text and "按时完成" in text
+        bot.assert_clean()
+
+
+async def test_ticket_bad_input(bot: Harness) -> None:
+    assert "用法：/ticket" in bot.texts(await bot.send(AGENT, "/ticket 京东"))[0]
+    [text] = bot.texts(await bot.send(AGENT, "/ticket 拼多多 123"))
+    assert "不认识的工单类型" in text and "用法：/ticket" in text
+    [text] = bot.texts(await bot.send(AGENT, "/ticket 天猫 T1 11-24 09:00"))
+    assert "还没到" in text
+    [text] = bot.texts(await bot.send(AGENT, "/ticket 天猫 T1 02-30 09:00"))
+    assert "不存在" in text
+    [text] = bot.texts(await bot.send(AGENT, "/ticket 天猫 T1 明天 09:00"))
+    assert "还没到" in text
+    assert items(bot) == []
+    await bot.send(AGENT, "/ticket 天猫 T1")
+    assert "已登记" in bot.texts(await bot.send(AGENT, "/ticket 天猫 T1"))[0]
+    assert "用法：/done" in bot.texts(await bot.send(AGENT, "/done"))[0]
+    assert "没有找到待办" in bot.texts(await bot.send(AGENT, "/done T9"))[0]
+
+
+async def test_reminder_for_an_owner_off_shift_goes_to_the_lead(bot: Harness) -> None:
+    start_all(bot)
+    # 李四 is off on Wednesday; the Tmall escalation opened Monday 08:30 falls due then.
+    await bot.send(AGENT, "/ticket 天猫 TM100")
+    calls = await bot.advance("2026-11-25 08:00")
+    assert to(bot, calls, AGENT) == []
+    assert any("还有 30 分钟到期" in t for t in to(bot, calls, "80"))
+
+
+async def test_member_who_never_started_the_bot_is_mentioned_in_the_team_chat(
+    bot: Harness,
+) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    calls = await bot.advance("2026-11-23 10:00")
+    group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
+    assert any("李四" in t and "还有 30 分钟" in t and "/start" in t for t in group)
+    assert bot.svc.members.by_work_no(AGENT).can_dm is False
+
+
+async def test_prospect_gets_three_visits_and_closes_itself_without_reply(bot: Harness) -> None:
+    start_all(bot)
+    [text] = bot.texts(await bot.send(AGENT, "/prospect 张女士 担心床垫太硬"))
+    assert "回访 #1 客户 张女士（A类）" in text and "明天 10:00" in text
+    calls = await bot.advance("2026-11-24 10:00")
+    [reminder] = to(bot, calls, AGENT)
+    assert "今天开始第 1 次回访" in reminder and "担心床垫太硬" in reminder
+    [text] = bot.texts(await bot.send(AGENT, "/visit 张女士 解释了软硬度"))
+    assert "已记录第 1 次回访" in text and "明天 10:00" in text and "11-27（周五）17:00" in text
+    await bot.advance("2026-11-25 10:00")
+    await bot.send(AGENT, "/visit 张女士")
+    calls = await bot.advance("2026-11-29 10:00")
+    assert any("第 3 次回访" in t for t in to(bot, calls, AGENT))
+    [text] = bot.texts(await bot.send(AGENT, "/visit 张女士 问是否已购买"))
+    assert "连续 3 次回访无回复，跟进结束" in text
+    assert items(bot) == []
+
+
+async def test_visit_overdue_tells_owner_and_lead(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/prospect 张女士 价格")
+    calls = await bot.advance("2026-11-24 17:00")
+    assert any("已超时：回访 #1" in t for t in to(bot, calls, AGENT))
+    assert any("已超时：回访 #1" in t for t in to(bot, calls, "80"))
+
+
+async def test_reply_restarts_the_cycle_and_purchase_closes_it(bot: Harness) -> None:
+    await bot.send(AGENT, "/prospect 张女士 价格")
+    await bot.advance("2026-11-24 11:00")
+    await bot.send(AGENT, "/visit 张女士")
+    await bot.advance("2026-11-26 09:00")
+    [text] = bot.texts(await bot.send(AGENT, "/replied 张女士"))
+    assert "重新开始" in text and "明天 10:00" in text
+    [item] = items(bot)
+    assert item["visit"] == 1 and item["cycle_start"] == "2026-11-26"
+    [text] = bot.texts(await bot.send(AGENT, "/bought 张女士"))
+    assert "已成交" in text and items(bot) == []
+
+
+async def test_prospect_bad_input(bot: Harness) -> None:
+    assert "用法：/prospect" in bot.texts(await bot.send(AGENT, "/prospect 张女士"))[0]
+    assert "用法：/visit" in bot.texts(await bot.send(AGENT, "/visit"))[0]
+    assert "没有正在跟进" in bot.texts(await bot.send(AGENT, "/visit 王先生"))[0]
+    assert "用法：/replied" in bot.texts(await bot.send(AGENT, "/replied"))[0]
+    assert "没有正在跟进" in bot.texts(await bot.send(AGENT, "/lost 王先生"))[0]
+    await bot.send(AGENT, "/prospect 张女士 价格 B")
+    assert "已在跟进中" in bot.texts(await bot.send(AGENT, "/prospect 张女士 价格"))[0]
+    [item] = items(bot)
+    assert item["cls"] == "B" and item["concern"] == "价格"
+
+
+async def test_c_customer_waits_for_review_and_continue_puts_it_back(bot: Harness) -> None:
+    start_all(bot)
+    [text] = bot.texts(await bot.send(AGENT, "/prospect 王先生 只是看看 C"))
+    assert "C 类客户" in text and "16:00" in text
+    assert bot.svc.scheduler.timers.pending("deadlines:item:") == []
+    assert "等待组长复核" in bot.texts(await bot.send(AGENT, "/visit 王先生"))[0]
+    calls = await bot.advance("2026-11-23 16:00")
+    [review] = [c for c in calls if c.buttons]
+    assert review.chat_id == uid(bot, "80") and "王先生" in review.text
+    refused = await bot.press(AGENT, review, "继续跟进")
+    assert "需要组长权限" in refused[0].params["text"]
+    calls = await bot.press("80", review, "继续跟进")
+    assert calls[0].method == "answerCallbackQuery"
+    assert any("要求继续跟进" in t for t in bot.texts(calls))
+    assert any("需要继续跟进" in t for t in to(bot, calls, AGENT))
+    [item] = items(bot)
+    assert item["paused"] is False and item["review"] == "go"
+    calls = await bot.advance("2026-11-24 10:00")
+    assert any("第 1 次回访" in t for t in to(bot, calls, AGENT))
+    again = await bot.press("80", review, "无需跟进")
+    assert again[0].params["text"] == "该客户已处理过了。"
+
+
+async def test_lead_confirms_no_follow_up_for_a_c_customer(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/prospect 王先生 只是看看 C")
+    calls = await bot.advance("2026-11-23 16:00")
+    [review] = [c for c in calls if c.buttons]
+    calls = await bot.press("80", review, "无需跟进")
+    assert any("确认无需跟进" in t for t in bot.texts(calls))
+    assert items(bot) == []
+
+
+async def test_b_customers_are_sampled_for_review(bot: Harness) -> None:
+    start_all(bot)
+    for n in range(5):
+        await bot.send(AGENT, f"/prospect 客户{n} 价格 B")
+    calls = await bot.advance("2026-11-23 16:00")
+    reviews = [c for c in calls if c.buttons]
+    assert len(reviews) == 3  # 60% of five
+    assert sorted(i["review"] for i in items(bot)) == ["asked"] * 3 + ["skipped"] * 2
+
+
+async def test_mine_lists_soonest_first_and_marks_overdue(bot: Harness) -> None:
+    await bot.send(AGENT, "/ticket 京东 JD1")
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.send("3", "/unpaid 3391827741")
+    await bot.advance("2026-11-23 10:40")
+    [text] = bot.texts(await bot.send(AGENT, "/mine"))
+    lines = text.splitlines()
+    assert lines[0] == "李四 的待办 2 项（⚠️ 1 项已超时）："
+    assert lines[1].startswith("⚠️ 催付 #2") and "已超时 10 分钟" in lines[1]
+    assert lines[2].startswith("京东工单 #1") and "今天 11:00" in lines[2]
+    assert "没有待办" in bot.texts(await bot.send("90", "/mine"))[0]
+
+
+async def test_due_today_and_tomorrow(bot: Harness) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.send("3", "/ticket 京东 JD9 08:00")
+    await bot.advance("2026-11-23 10:00")
+    await bot.send("3", "/ticket 邮件 M1")  # one working day (9 working hours): Tue 10:00
+    [today] = bot.texts(await bot.send(AGENT, "/due"))
+    assert "今天（11-23）到期的待办 2 项" in today and "2号 李四" in today
+    assert today.index("催付 #1") < today.index("京东工单 #2")
+    [tomorrow] = bot.texts(await bot.send(AGENT, "/due 明天"))
+    assert "邮件 #3 工单 M1" in tomorrow and "3号 王五" in tomorrow
+    assert "用法：/due" in bot.texts(await bot.send(AGENT, "/due 后天"))[0]
+
+
+async def test_overdue_is_for_leads_and_groups_by_owner(bot: Harness) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.send("3", "/unpaid 3391827741 07:30")
+    await bot.send("3", "/ticket 京东 JD1")
+    await bot.advance("2026-11-23 11:30")
+    assert "需要组长权限" in bot.texts(await bot.send(AGENT, "/overdue"))[0]
+    [text] = bot.texts(await bot.send("80", "/overdue"))
+    assert text.startswith("超时待办共 3 项")
+    assert text.index("【3号 王五】2 项") < text.index("【2号 李四】1 项")
+
+
+async def test_reassign_by_owner_or_lead_only(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740")
+    assert "只有组长或该待办的负责人" in bot.texts(await bot.send("3", "/reassign 1 3"))[0]
+    calls = await bot.send(AGENT, "/reassign 1 3")
+    assert "从 2号 李四 转交给 3号 王五" in bot.texts(calls)[0]
+    assert any("转交给您" in t for t in to(bot, calls, "3"))
+    assert items(bot)[0]["owner"] == uid(bot, "3")
+    assert "已经是" in bot.texts(await bot.send("80", "/reassign 1 3"))[0]
+    assert "用法：/reassign" in bot.texts(await bot.send("80", "/reassign 1"))[0]
+    assert "没有编号为 9" in bot.texts(await bot.send("80", "/reassign 9 3"))[0]
+    assert "没有工号为 77" in bot.texts(await bot.send("80", "/reassign 1 77"))[0]
+
+
+async def test_shipped_order_is_checked_on_day_seven(bot: Harness) -> None:
+    start_all(bot)
+    [text] = bot.texts(await bot.send(AGENT, "/shipped 3391827740"))
+    assert "发货回访 #1 订单 3391827740" in text and "11-30（周一）08:30" in text
+    calls = await bot.advance("2026-11-30 08:30")
+    assert to(bot, calls, AGENT) == []  # 李四's shift starts at 08:40: the lead is told
+    assert any("已超时：发货回访 #1" in t for t in to(bot, calls, "80"))
+    calls = await bot.advance("2026-11-30 09:30")
+    assert any("超时 60 分钟" in t for t in to(bot, calls, "80"))
+    assert "用法：/shipped" in bot.texts(await bot.send(AGENT, "/shipped"))[0]
+
+
+async def test_routine_reminders_reach_the_team_chat(bot: Harness) -> None:
+    calls = await bot.advance("2026-11-23 17:00")
+    group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
+    assert any("09:00 周例会" in t for t in group)
+    assert any("18:00 前提交今日工作日报" in t for t in group)
+    calls = await bot.advance("2026-11-24 17:00")
+    group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
+    assert not any("周例会" in t for t in group) and any("日报" in t for t in group)
+
+
+async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness) -> None:
+    start_all(bot)
+    await bot.restart()
+    calls = bot.api.calls
+    warnings = [c.text for c in calls if "未覆盖 2027 年" in c.text]
+    assert warnings and all(c.chat_id == uid(bot, "90") for c in calls if "未覆盖" in c.text)
