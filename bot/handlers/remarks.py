@@ -210,7 +210,8 @@ def _confirmation(
         else f"ℹ️ 订单 {html.escape(order.order_no)} 的备注与当前第 {version.number} 版相同，"
         "未新增版本"
     )
-    lines = [head, f"<code>{html.escape(shown)}</code>", _flag_line(version)]
+    precedence = svc.settings.feature("remarks").precedence
+    lines = [head, f"<code>{html.escape(shown)}</code>", _flag_line(version, precedence)]
     if version.seller != author.work_no:
         lines.append(
             f"销售：{version.seller}号 {html.escape(version.seller_name)}（{author.name} 代记）"
@@ -222,27 +223,27 @@ def _confirmation(
     return "\n".join(lines)
 
 
-def _flag_line(version: RemarkVersion) -> str:
+def _flag_line(version: RemarkVersion, precedence: tuple[Colour, ...]) -> str:
+    """Return the flag, and why: the agent's choice, or the precedence between parts."""
     remark = version.remark
     if remark.explicit is not None:
         note = "（按您指定）"
         if remark.explicit is not remark.derived:
             note = f"（按您指定；按内容应为{remark.derived.word}旗）"
         return f"旗帜：{remark.explicit.badge}{note}"
-    present = [
-        colour
-        for colour, parts in (
-            (Colour.YELLOW, remark.couriers),
-            (Colour.GREEN, remark.delays),
-            (Colour.BLUE, remark.benefits),
-            (Colour.PURPLE, remark.others),
-        )
-        if parts
-    ]
+    parts = {
+        Colour.YELLOW: remark.couriers,
+        Colour.GREEN: remark.delays,
+        Colour.BLUE: remark.benefits,
+        Colour.PURPLE: remark.others,
+    }
+    present = [c for c in precedence if parts[c]]
     if len(present) > 1:
+        order = ">".join(c.word for c in precedence)
         words = "、".join(c.word for c in present)
         return (
-            f"旗帜：{remark.derived.badge}（同时有{words}旗内容，按优先级取{remark.derived.word}）"
+            f"旗帜：{remark.derived.badge}"
+            f"（含{words}旗内容，按优先级 {order} 取{remark.derived.word}）"
         )
     return f"旗帜：{remark.derived.badge}"
 

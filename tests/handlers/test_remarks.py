@@ -21,6 +21,7 @@ async def test_a_remark_comes_back_in_the_standard_order_with_its_flag(bot: Harn
         in call.text
     )
     assert "绿旗（需要延时发货）" in call.text and "（京东）" in call.text
+    assert "含绿、黄、蓝旗内容，按优先级 绿>黄>蓝>紫 取绿" in call.text
     order = bot.svc.feature["orders"].get(JD)
     assert order.seller == "1" and order.colour is Colour.GREEN and order.platform == "jd"
 
@@ -28,6 +29,11 @@ async def test_a_remark_comes_back_in_the_standard_order_with_its_flag(bot: Harn
 async def test_the_chinese_alias_writes_a_remark(bot: Harness) -> None:
     [text] = bot.texts(await bot.send("2", f"/备注 {JD} 标准"))
     assert "<code>2号客服</code>" in text and "红旗（标准单）" in text
+
+
+async def test_html_in_a_remark_is_escaped_inside_the_copy_block(bot: Harness) -> None:
+    [text] = bot.texts(await bot.send("1", f"/remark {JD} 箱子上写<易碎>&轻放"))
+    assert "<code>1号客服、箱子上写&lt;易碎&gt;&amp;轻放</code>" in text
 
 
 async def test_no_order_number_gets_the_usage(bot: Harness) -> None:
