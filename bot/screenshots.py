@@ -36,7 +36,7 @@ def difference_hash(data: bytes) -> str:
     """
     try:
         with Image.open(io.BytesIO(data)) as image:
-            small = image.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.LANCZOS)
+            small = image.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.BOX)
     except (UnidentifiedImageError, OSError) as err:
         raise ValueError(f"无法识别的图片：{err}") from None
     pixels = list(small.getdata())

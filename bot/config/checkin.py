@@ -24,7 +24,7 @@ class CheckinSettings:
     hashtag: str = "#挂号"
     remind_at_login: bool = True
     report_late: bool = True
-    duplicate_distance: int = 10  # perceptual-hash bits that may differ for "the same image"
+    duplicate_distance: int = 16  # perceptual-hash bits that may differ for "the same image"
     archive_images: bool = True
     image_retention_days: int = 90
     live_days: int = 3  # check-ins older than this move from the live file to the archive
@@ -57,7 +57,7 @@ def parse(section: Section, core: Settings) -> CheckinSettings:
         raise ConfigError(
             section.key("hashtag"), f"应为以 # 开头的话题词（如 #挂号），收到 {hashtag!r}"
         )
-    distance = section.get("duplicate_distance", int, 10)
+    distance = section.get("duplicate_distance", int, 16)
     if not 0 <= distance <= 64:
         raise ConfigError(section.key("duplicate_distance"), f"应在 0–64 之间，收到 {distance}")
     early = section.get("early_minutes", int, 60)

@@ -97,12 +97,14 @@ def repo_of(svc: Services) -> CheckinRepo:
 def register(app: Application, svc: Services) -> None:
     """Wire the checkin handlers, timers and planners."""
     svc.feature["checkin"] = CheckinRepo(svc.store)
+    svc.feature["checkin"].tracking_since(svc.today())  # days before it are not absences
     hashtag = settings_of(svc).hashtag
     image = filters.PHOTO | filters.Document.IMAGE
     caption = filters.CaptionRegex(rf"^(?:/checkin(?:@\S+)?|/挂号|{hashtag})(?:\s|$)")
     # An image captioned /checkin is not a command to PTB (it reads only text), so it gets
     # its own handler; it comes before the text command so neither sees the other's message.
     app.add_handler(MessageHandler(image & caption, image_checkin))
+    app.add_handler(MessageHandler(caption, image_checkin))  # a video or PDF: explain
     app.add_handler(CommandHandler("checkin", text_checkin))
     app.add_handler(MessageHandler(filters.Regex(r"^/挂号(?:@\S+)?(?:\s|$)"), text_checkin))
     handlers = {
@@ -778,7 +780,13 @@ async def attendance(update: Update, context: BotContext) -> None:
         return
     settings = settings_of(svc)
     rows = monthly_attendance(svc, year, month)
-    title = f"📊 {year}年{month}月考勤（截至 {fmt_day(min(today, _month_end(year, month)))}）"
+    since = repo_of(svc).tracking_since(today)
+    start = max(date(year, month, 1), since)
+    end = min(today, _month_end(year, month))
+    if start > end:
+        await reply(update, f"{year}年{month}月没有挂号记录：机器人从 {fmt_day(since)} 开始记录。")
+        return
+    title = f"📊 {year}年{month}月考勤（{fmt_day(start)} 至 {fmt_day(end)}）"
     await reply(update, attendance_text(title, rows, settings.kpi_points))
 
 
@@ -796,12 +804,13 @@ def monthly_attendance(svc: Services, year: int, month: int) -> list[AttendanceR
     leaves = {
         (o.work_no, o.day) for o in svc.roster.repo.offs_in_month(year, month) if o.kind == LEAVE
     }
+    since = repo_of(svc).tracking_since(svc.today())
     rows = []
     for member in svc.members.all():
         if member.role is not Role.AGENT:
             continue
         row = AttendanceRow(label=f"{member.work_no}号 {member.name}")
-        day = date(year, month, 1)
+        day = max(date(year, month, 1), since)
         while day.month == month:
             key = svc.roster.shift_of(member, day)
             shift = svc.settings.shift(key) if key else None

@@ -54,6 +54,15 @@ class CheckinRepo:
         db = store.db("checkin")
         self._records = db.table("records")
         self._summaries = db.table("summaries")
+        self._meta = db.table("meta")
+
+    def tracking_since(self, today: date) -> date:
+        """Return the first day check-ins were recorded (set to ``today`` the first time)."""
+        doc = self._meta.get(_Q.name == "since")
+        if doc is None:
+            self._meta.insert({"name": "since", "value": today.isoformat()})
+            return today
+        return date.fromisoformat(doc["value"])
 
     def get(self, day: date, shift: str, work_no: str) -> Checkin | None:
         """Return one member's check-in for one shift occurrence."""
