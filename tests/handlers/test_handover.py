@@ -221,7 +221,7 @@ async def test_the_night_shift_is_reminded_at_midnight_although_it_ends_the_next
     calls = await bot.advance("2026-11-24 00:00")
     private = [c.chat_id for c in calls if "交接提醒：晚班 00:30 下班" in c.text and c.chat_id > 0]
     assert private == [user_id(bot, "6")]
-    mentioned = [t for t in bot.texts(calls) if "赵六（未开启私聊" in t and "交接提醒" in t]
+    mentioned = [t for t in bot.texts(calls) if "赵六</a>（未开启私聊" in t and "交接提醒" in t]
     assert mentioned  # 赵六 never started a private chat: mentioned in the team chat
 
 
