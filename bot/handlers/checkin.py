@@ -396,7 +396,8 @@ async def off(update: Update, context: BotContext) -> None:
     except UserError as err:
         await reply(update, f"{err}\n{OFF_USAGE}")
         return
-    if svc.roster.shift_of(member, day) is None and svc.roster.absence(member, day) is None:
+    already = any(o.work_no == member.work_no for o in svc.roster.repo.offs(day))
+    if svc.roster.shift_of(member, day) is None and not already:
         await reply(update, f"{member.display} {fmt_day(day)} 本来就不上班，无需登记。")
         return
     svc.roster.mark_off(member, day, kind, lead, svc.clock.now())
