@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, timedelta
 
 from telegram import Message, Update
@@ -97,10 +98,12 @@ def repo_of(svc: Services) -> CheckinRepo:
 def register(app: Application, svc: Services) -> None:
     """Wire the checkin handlers, timers and planners."""
     svc.feature["checkin"] = CheckinRepo(svc.store)
-    svc.feature["checkin"].tracking_since(svc.today())  # days before it are not absences
+    svc.feature["checkin"].tracking_since(svc.clock.now())  # earlier shifts are not absences
     hashtag = settings_of(svc).hashtag
     image = filters.PHOTO | filters.Document.IMAGE
-    caption = filters.CaptionRegex(rf"^(?:/checkin(?:@\S+)?|/挂号|{hashtag})(?:\s|$)")
+    caption = filters.CaptionRegex(
+        rf"^(?:/checkin(?:@\S+)?|/挂号(?:@\S+)?|{re.escape(hashtag)})(?:\s|$)"
+    )
     # An image captioned /checkin is not a command to PTB (it reads only text), so it gets
     # its own handler; it comes before the text command so neither sees the other's message.
     app.add_handler(MessageHandler(image & caption, image_checkin))
@@ -781,7 +784,7 @@ async def attendance(update: Update, context: BotContext) -> None:
         return
     settings = settings_of(svc)
     rows = monthly_attendance(svc, year, month)
-    since = repo_of(svc).tracking_since(today)
+    since = svc.local(repo_of(svc).tracking_since(svc.clock.now())).date()
     start = max(date(year, month, 1), since)
     end = min(today, _month_end(year, month))
     if start > end:
@@ -805,17 +808,18 @@ def monthly_attendance(svc: Services, year: int, month: int) -> list[AttendanceR
     leaves = {
         (o.work_no, o.day) for o in svc.roster.repo.offs_in_month(year, month) if o.kind == LEAVE
     }
-    since = repo_of(svc).tracking_since(svc.today())
+    since = repo_of(svc).tracking_since(now)
     rows = []
     for member in svc.members.all():
         if member.role is not Role.AGENT:
             continue
         row = AttendanceRow(label=f"{member.work_no}号 {member.name}")
-        day = max(date(year, month, 1), since)
+        day = date(year, month, 1)
         while day.month == month:
             key = svc.roster.shift_of(member, day)
             shift = svc.settings.shift(key) if key else None
-            if shift is not None and shift.deadline_at(day, tz) <= now:
+            # only shifts whose deadline fell while the bot was recording count
+            if shift is not None and since <= shift.deadline_at(day, tz) <= now:
                 row.duty_days += 1
                 record = records.get((day, key, member.work_no))
                 if record is None:
@@ -825,7 +829,7 @@ def monthly_attendance(svc: Services, year: int, month: int) -> list[AttendanceR
                     row.late_minutes += record.late_minutes
                 else:
                     row.on_time += 1
-            if (member.work_no, day) in leaves and day <= svc.today():
+            if (member.work_no, day) in leaves and svc.local(since).date() <= day <= svc.today():
                 row.leave += 1
             day += timedelta(days=1)
         row.off_roster = sum(

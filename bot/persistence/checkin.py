@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from tinydb import Query
@@ -56,13 +56,13 @@ class CheckinRepo:
         self._summaries = db.table("summaries")
         self._meta = db.table("meta")
 
-    def tracking_since(self, today: date) -> date:
-        """Return the first day check-ins were recorded (set to ``today`` the first time)."""
+    def tracking_since(self, now: datetime) -> datetime:
+        """Return when check-ins began to be recorded (set to ``now`` the first time)."""
         doc = self._meta.get(_Q.name == "since")
         if doc is None:
-            self._meta.insert({"name": "since", "value": today.isoformat()})
-            return today
-        return date.fromisoformat(doc["value"])
+            self._meta.insert({"name": "since", "value": iso(now)})
+            return now
+        return parse_iso(doc["value"])
 
     def get(self, day: date, shift: str, work_no: str) -> Checkin | None:
         """Return one member's check-in for one shift occurrence."""
