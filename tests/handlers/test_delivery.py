@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from telegram.error import TimedOut
 
-from bot.transport.local import Sent
+from bot.transport.local import LocalRequest, Sent
 from tests.harness import Harness, example_raw
 
 LEADS_CHAT = -1001000000002
@@ -21,37 +23,49 @@ def _sent(calls: list[Sent]) -> list[Sent]:
     ]
 
 
+def _with(calls: list[Sent], marker: str) -> list[Sent]:
+    """Return the delivered messages that carry ``marker`` (other features send too)."""
+    return [c for c in _sent(calls) if marker in c.text]
+
+
 def _uid(bot: Harness, work_no: str) -> int:
     member = bot.svc.members.by_work_no(work_no)
     assert member is not None
     return member.user_id
 
 
+def _pending(bot: Harness, prefix: str) -> list[str]:
+    """Return the keys of unsent notifications starting with ``prefix``."""
+    return [
+        n.key for n in bot.svc.scheduler.outbox.due(bot.clock.now()) if n.key.startswith(prefix)
+    ]
+
+
 async def test_a_notification_due_while_stopped_is_sent_once_after_restart(bot: Harness) -> None:
     zhang = _uid(bot, "1")
     bot.api.started.add(zhang)
     bot.svc.scheduler.notify(
-        {"user": zhang}, "09:00 请交接", key="t:1", due=bot.at("2026-11-23 09:00")
+        {"user": zhang}, "T1 请交接", key="t:1", due=bot.at("2026-11-23 09:00")
     )
     before = len(bot.api.calls)
     bot.clock.set(bot.at("2026-11-23 11:00"))  # the bot was down from 08:30 to 11:00
     await bot.restart()
-    [message] = _sent(bot.api.calls[before:])
-    assert message.chat_id == zhang and message.text == "【补发】09:00 请交接"
+    [message] = _with(bot.api.calls[before:], "T1")
+    assert message.chat_id == zhang and message.text == "【补发】T1 请交接"
     before = len(bot.api.calls)
     await bot.restart()
     await bot.advance("2026-11-23 12:00")
-    assert _sent(bot.api.calls[before:]) == []
+    assert _with(bot.api.calls[before:], "T1") == []
 
 
 async def test_a_notification_on_time_has_no_late_mark(bot: Harness) -> None:
     bot.api.started.add(_uid(bot, "1"))
     bot.svc.scheduler.notify(
-        {"user": _uid(bot, "1")}, "准时", key="t", due=bot.at("2026-11-23 09:00")
+        {"user": _uid(bot, "1")}, "T2 准时", key="t", due=bot.at("2026-11-23 09:00")
     )
-    assert _sent(await bot.advance("2026-11-23 08:59")) == []
-    [message] = _sent(await bot.advance("2026-11-23 09:30"))
-    assert message.text == "准时"
+    assert _with(await bot.advance("2026-11-23 08:59"), "T2") == []
+    [message] = _with(await bot.advance("2026-11-23 09:30"), "T2")
+    assert message.text == "T2 准时"
 
 
 async def test_several_notifications_due_together_make_one_message(bot: Harness) -> None:
@@ -59,21 +73,21 @@ async def test_several_notifications_due_together_make_one_message(bot: Harness)
     bot.api.started.add(zhang)
     due = bot.at("2026-11-23 09:00")
     for n in range(3):
-        bot.svc.scheduler.notify({"user": zhang}, f"提醒{n}", key=f"k{n}", due=due)
-    bot.svc.scheduler.notify({"team": True}, "群提醒", key="g", due=due)
-    sent = _sent(await bot.advance("2026-11-23 09:05"))
-    [private] = [c for c in sent if c.chat_id == zhang]
-    assert private.text.startswith("🔔 共 3 条提醒")
-    assert all(f"提醒{n}" in private.text for n in range(3))
-    [group] = [c for c in sent if c.chat_id == bot.settings.team_chat]
-    assert group.text == "群提醒"
+        bot.svc.scheduler.notify({"user": zhang}, f"T3 提醒{n}", key=f"k{n}", due=due)
+    bot.svc.scheduler.notify({"team": True}, "T3 群提醒", key="g", due=due)
+    calls = await bot.advance("2026-11-23 09:05")
+    [private] = _with(calls, "T3 提醒")
+    assert private.chat_id == zhang and private.text.startswith("🔔 共 ")
+    assert all(f"T3 提醒{n}" in private.text for n in range(3))
+    [group] = _with(calls, "T3 群提醒")
+    assert group.chat_id == bot.settings.team_chat
 
 
 async def test_a_text_longer_than_telegram_allows_is_split_and_all_delivered(bot: Harness) -> None:
     bot.api.started.add(_uid(bot, "1"))
-    lines = [f"{n:04d} 订单 备注 待处理 请核对地址与电话" for n in range(300)]
+    lines = [f"T4 {n:04d} 订单 备注 待处理 请核对地址与电话" for n in range(300)]
     bot.svc.scheduler.notify({"user": _uid(bot, "1")}, "\n".join(lines), key="long")
-    sent = _sent(await bot.advance("2026-11-23 08:31"))
+    sent = _with(await bot.advance("2026-11-23 08:31"), "T4")
     assert len(sent) >= 2 and all(len(c.text) <= 4096 for c in sent)
     assert "\n".join(c.text for c in sent) == "\n".join(lines)
     assert bot.svc.members.by_work_no("1").can_dm is True
@@ -81,20 +95,19 @@ async def test_a_text_longer_than_telegram_allows_is_split_and_all_delivered(bot
 
 async def test_special_characters_are_escaped_for_telegram_html(bot: Harness) -> None:
     bot.api.started.add(_uid(bot, "1"))
-    bot.svc.scheduler.notify({"user": _uid(bot, "1")}, "单号<A&B> 金额>100", key="esc")
-    [message] = _sent(await bot.advance("2026-11-23 08:31"))
-    assert message.text == "单号&lt;A&amp;B&gt; 金额&gt;100"
+    bot.svc.scheduler.notify({"user": _uid(bot, "1")}, "T5 单号<A&B> 金额>100", key="esc")
+    [message] = _with(await bot.advance("2026-11-23 08:31"), "T5")
+    assert message.text == "T5 单号&lt;A&amp;B&gt; 金额&gt;100"
     assert message.params["parse_mode"] == "HTML"
 
 
 async def test_a_member_who_never_started_is_mentioned_in_the_team_chat(bot: Harness) -> None:
     li = _uid(bot, "2")  # never sent /start privately, so Telegram answers 403
-    bot.svc.scheduler.notify({"user": li}, "请确认交接单", key="m")
-    calls = await bot.advance("2026-11-23 08:31")
-    [message] = _sent(calls)
+    bot.svc.scheduler.notify({"user": li}, "T6 请确认交接单", key="m")
+    [message] = _with(await bot.advance("2026-11-23 08:31"), "T6")
     assert message.chat_id == bot.settings.team_chat
     assert f'<a href="tg://user?id={li}">李四</a>' in message.text
-    assert "未开启私聊" in message.text and "请确认交接单" in message.text
+    assert "未开启私聊" in message.text
     assert bot.svc.members.by_work_no("2").can_dm is False
     [team] = bot.texts(await bot.send("80", "/team"))
     assert "2号 李四 · 客服 · 白班 · 无法私信（未私聊 /start）" in team
@@ -102,61 +115,63 @@ async def test_a_member_who_never_started_is_mentioned_in_the_team_chat(bot: Har
 
 async def test_after_start_in_private_the_next_reminder_goes_privately(bot: Harness) -> None:
     li = _uid(bot, "2")
-    bot.svc.scheduler.notify({"user": li}, "第一条", key="a")
+    bot.svc.scheduler.notify({"user": li}, "T7 第一条", key="a")
     await bot.advance("2026-11-23 08:31")
     await bot.send("2", "/start", private=True)
-    bot.svc.scheduler.notify({"user": li}, "第二条", key="b")
-    [message] = _sent(await bot.advance("2026-11-23 08:32"))
-    assert message.chat_id == li and message.text == "第二条"
+    bot.svc.scheduler.notify({"user": li}, "T7 第二条", key="b")
+    [message] = _with(await bot.advance("2026-11-23 08:32"), "T7")
+    assert message.chat_id == li and message.text == "T7 第二条"
 
 
 async def test_known_unreachable_members_are_not_retried_privately(bot: Harness) -> None:
     li = _uid(bot, "2")
     bot.svc.members.update(li, can_dm=False)
-    bot.svc.scheduler.notify({"user": li}, "提醒", key="x")
+    bot.svc.scheduler.notify({"user": li}, "T8 提醒", key="x")
     calls = await bot.advance("2026-11-23 08:31")
-    assert [c.chat_id for c in calls if c.method == "sendMessage"] == [bot.settings.team_chat]
+    assert not any(c.chat_id == li for c in calls)
+    assert [c.chat_id for c in _with(calls, "T8")] == [bot.settings.team_chat]
 
 
 async def test_a_notification_for_a_removed_member_is_dropped(bot: Harness) -> None:
     wang = _uid(bot, "3")
     bot.svc.members.update(wang, removed=True)
-    bot.svc.scheduler.notify({"user": wang}, "提醒", key="x")
-    assert _sent(await bot.advance("2026-11-23 08:31")) == []
-    assert bot.svc.scheduler.outbox.due(bot.clock.now()) == []
+    bot.svc.scheduler.notify({"user": wang}, "T9 提醒", key="t9")
+    assert _with(await bot.advance("2026-11-23 08:31"), "T9") == []
+    assert _pending(bot, "t9") == []
 
 
 async def test_leads_without_a_leads_chat_are_messaged_privately(bot: Harness) -> None:
     lead, admin = _uid(bot, "80"), _uid(bot, "90")
-    bot.api.started.update({lead, admin})
-    bot.svc.scheduler.notify({"leads": "day"}, "白班未打卡：3号 王五", key="d")
-    bot.svc.scheduler.notify({"leads": "night"}, "晚班未打卡：5号 赵六", key="n")
-    sent = _sent(await bot.advance("2026-11-23 08:31"))
-    by_chat = {c.chat_id: c.text for c in sent}
-    assert by_chat[lead] == "白班未打卡：3号 王五"
-    assert by_chat[admin] == "晚班未打卡：5号 赵六"  # no night lead: the admins stand in
-    assert set(by_chat) == {lead, admin}
+    await bot.send("80", "/start", private=True)
+    await bot.send("90", "/start", private=True)
+    bot.svc.scheduler.notify({"leads": "day"}, "T10 白班未打卡：3号 王五", key="d")
+    bot.svc.scheduler.notify({"leads": "night"}, "T10 晚班未打卡：5号 赵六", key="n")
+    calls = await bot.advance("2026-11-23 08:31")
+    [day] = _with(calls, "T10 白班")
+    [night] = _with(calls, "T10 晚班")
+    assert day.chat_id == lead
+    assert night.chat_id == admin  # no night lead: the admins stand in
 
 
 async def test_leads_with_a_leads_chat_get_one_message_there(tmp_path: Path) -> None:
     raw = example_raw()
     raw["chats"]["leads"] = LEADS_CHAT
     async with Harness(tmp_path, raw=raw) as bot:
-        bot.svc.scheduler.notify({"leads": "day"}, "白班未打卡：3号 王五", key="d")
-        bot.svc.scheduler.notify({"leads": None}, "系统提醒", key="s")
-        sent = _sent(await bot.advance("2026-11-23 08:31"))
-        assert [c.chat_id for c in sent] == [LEADS_CHAT]
-        assert "白班未打卡：3号 王五" in sent[0].text and "系统提醒" in sent[0].text
+        bot.svc.scheduler.notify({"leads": "day"}, "T11 白班未打卡：3号 王五", key="d")
+        bot.svc.scheduler.notify({"leads": None}, "T11 系统提醒", key="s")
+        [message] = _with(await bot.advance("2026-11-23 08:31"), "T11")
+        assert message.chat_id == LEADS_CHAT
+        assert "T11 白班未打卡：3号 王五" in message.text and "T11 系统提醒" in message.text
         bot.assert_clean()
 
 
 async def test_a_chat_that_refuses_is_not_retried_forever(bot: Harness) -> None:
-    bot.svc.scheduler.notify({"chat": 42}, "发给一个没开私聊的人", key="c")
+    bot.svc.scheduler.notify({"chat": 42}, "T12 发给一个没开私聊的人", key="t12")
     first = await bot.advance("2026-11-23 08:31")
-    assert [c.method for c in first] == ["sendMessage"]
-    assert _sent(first) == []
-    assert _sent(await bot.advance("2026-11-23 09:31")) == []
-    assert bot.svc.scheduler.outbox.due(bot.clock.now()) == []
+    assert len([c for c in first if c.chat_id == 42]) == 1  # refused once (403) ...
+    second = await bot.advance("2026-11-23 09:31")
+    assert [c for c in second if c.chat_id == 42] == []  # ... and not tried again
+    assert _pending(bot, "t12") == []
 
 
 @pytest.mark.parametrize(
@@ -181,3 +196,33 @@ async def test_the_local_api_refuses_what_telegram_refuses(
         assert status == 200
     else:
         assert status == 400 and refused in body["description"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/delivery.py lets a NetworkError escape run_due, so a Telegram timeout while "
+    "post_init delivers overdue reminders stops the bot from starting",
+)
+async def test_a_network_timeout_at_start_up_does_not_stop_the_bot(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zhang = _uid(bot, "1")
+    bot.api.started.add(zhang)
+    bot.svc.scheduler.notify(
+        {"user": zhang}, "交接提醒", key="net", due=bot.at("2026-11-23 09:00")
+    )
+    original = LocalRequest.do_request
+
+    async def offline(
+        self: LocalRequest, url: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage"):
+            raise TimedOut()
+        return await original(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(LocalRequest, "do_request", offline)
+    bot.clock.set(bot.at("2026-11-23 10:00"))
+    await bot.restart()  # Telegram times out while the overdue reminder goes out
+    monkeypatch.setattr(LocalRequest, "do_request", original)
+    sent = _with(await bot.advance("2026-11-23 10:05"), "交接提醒")
+    assert [(c.chat_id, c.text) for c in sent] == [(zhang, "【补发】交接提醒")]

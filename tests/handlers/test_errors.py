@@ -54,7 +54,7 @@ def _admin(bot: Harness) -> int:
 async def test_the_user_gets_an_apology_with_a_code_and_admins_get_the_code(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.api.started.add(_admin(bot))
+    await bot.send("90", "/start", private=True)
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         calls = await bot.send("1", "/boom")
     [apology] = [c for c in calls if c.chat_id == bot.settings.team_chat]
@@ -89,7 +89,7 @@ async def test_an_admin_who_never_started_does_not_stop_the_apology(bot: Harness
 
 
 async def test_a_failing_button_answers_the_query_with_the_code(bot: Harness) -> None:
-    bot.api.started.add(_admin(bot))
+    await bot.send("90", "/start", private=True)
     person = bot.person("1")
     message = bot.api._send({"chat_id": bot.settings.team_chat, "text": "交接单 #17"})
     calls = await bot.process(bot.updates.press(person, message, "boom:17"))
