@@ -138,3 +138,30 @@ async def test_reload_refuses_a_broken_folder_then_picks_up_the_fix(editable: Ha
     assert bot.texts(await bot.send("80", "/script_reload")) == [
         "需要主管权限才能使用 /script_reload。"
     ]
+
+
+async def test_a_script_longer_than_telegrams_limit_arrives_in_several_messages(
+    editable: Harness,
+) -> None:
+    bot = editable
+    source = (
+        "{#\n标题: 长话术\n分类: 电话\n#}\n"
+        "{% for i in range(400) %}\n第{{ i + 1 }}条：亲，感谢您的耐心等待。\n{% endfor %}"
+    )
+    await upload(bot, "90", source, "x.j2", "phone/long")
+    calls = [c for c in await bot.send("1", "/script phone/long") if c.method == "sendMessage"]
+    assert len(calls) == 2 and all(len(c.text) <= 4096 for c in calls)
+    assert calls[0].text.startswith("第1条：") and calls[1].text.endswith(
+        "第400条：亲，感谢您的耐心等待。"
+    )
+
+
+async def test_other_features_render_follow_up_scripts_through_the_service(
+    editable: Harness,
+) -> None:
+    scripts = editable.svc.feature["scripts"]
+    assert {"followup/visit1", "followup/visit2", "followup/visit3", "dunning/opening"} <= set(
+        scripts.names()
+    )
+    text = scripts.render("followup/visit3", {"customer": "王女士", "concern": "太软"}, None)
+    assert text.startswith("王女士您好，之前您咨询过我们的床垫，请问您已经购买了吗？")
