@@ -276,16 +276,18 @@ class ScriptBook:
         """Validate every template of the folder; return the good ones and the problems."""
         scripts: dict[str, Script] = {}
         problems: list[Problem] = []
-        for path in sorted(self.folder.rglob("*.j2")):
-            relative = path.relative_to(self.folder).as_posix()
+        loader = self.env.loader
+        assert loader is not None  # build_environment always gives one
+        for relative in sorted(t for t in loader.list_templates() if t.endswith(".j2")):
             name = relative.removesuffix(".j2")
             try:
-                source = path.read_text(encoding="utf-8")
+                source, filename, _uptodate = loader.get_source(self.env, relative)
             except UnicodeDecodeError:
-                problems.append(Problem(self._display(path), None, "文件不是 UTF-8 编码"))
+                shown = self._display(self.folder / relative)
+                problems.append(Problem(shown, None, "文件不是 UTF-8 编码"))
                 continue
             try:
-                scripts[name] = self.validate(name, source, str(path))
+                scripts[name] = self.validate(name, source, filename or relative)
             except ScriptInvalid as err:
                 problems.extend(err.problems)
         return scripts, problems

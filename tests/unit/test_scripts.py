@@ -269,8 +269,13 @@ def test_install_keeps_a_backup_and_reload_refuses_a_broken_folder(tmp_path: Pat
     [backup] = (tmp_path / "backups/phone").iterdir()
     assert backup.read_text(encoding="utf-8") == old
     (folder / "phone/broken.j2").write_text(HEADER + "{{ customer", encoding="utf-8")
+    (folder / "phone/gbk.j2").write_bytes("{#\n标题: 乱码\n分类: 电话\n#}\n您好".encode("gbk"))
     problems = book.load(strict=True)
-    assert [p.line for p in problems] == [6]
+    assert [(p.path, p.line) for p in problems] == [
+        ("templates/phone/broken.j2", 6),
+        ("templates/phone/gbk.j2", None),
+    ]
+    assert problems[1].reason == "文件不是 UTF-8 编码"
     assert book.get("phone/closing") is not None and book.get("phone/broken") is None
 
 
