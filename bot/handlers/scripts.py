@@ -96,7 +96,7 @@ UPLOAD_HELP = (
 GROUP = 6
 ASKING = 1
 _FLOWS = "scripts_flows"  # user_data key: chat id → the script being filled in there
-_PENDING = "scripts_pending"  # user_data key: values typed with a keyword that matched many
+_PENDING = "scripts_pending"  # user_data key: menu message → values typed with its keyword
 
 
 def register(app: Application, svc: Services) -> None:
@@ -184,12 +184,12 @@ async def script_command(update: Update, context: BotContext) -> int:
         )
         return ConversationHandler.END
     if len(matches) > 1:
-        context.user_data[_PENDING] = values
-        await reply(
-            update,
+        menu = await message.reply_text(
             f"「{query}」对应 {len(matches)} 条话术，请选择：",
             reply_markup=_scripts_keyboard(matches, back=False),
         )
+        # Kept per menu message, so values typed for one menu never fill another one.
+        context.user_data.setdefault(_PENDING, {})[(menu.chat_id, menu.message_id)] = values
         return ConversationHandler.END
     return await _render_or_ask(update, context, matches[0], values, typed=bool(values))
 
@@ -206,7 +206,8 @@ async def pick(update: Update, context: BotContext) -> int:
     # An old menu that cannot be edited any more still gets the script below.
     with contextlib.suppress(TelegramError):
         await query.edit_message_text(f"已选择：{script.title}")
-    values = context.user_data.pop(_PENDING, {})
+    pending: dict[tuple[int, int], dict[str, str]] = context.user_data.get(_PENDING, {})
+    values = pending.pop((query.message.chat_id, query.message.message_id), {})
     return await _render_or_ask(update, context, script, values, typed=False)
 
 

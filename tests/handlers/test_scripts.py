@@ -179,3 +179,10 @@ async def test_help_lists_the_script_commands(bot: Harness) -> None:
     assert "/script_upload" not in text
     [text] = bot.texts(await bot.send("90", "/help"))
     assert "/script_upload" in text and "/script_reload" in text
+
+
+async def test_values_typed_for_one_menu_do_not_fill_another(bot: Harness) -> None:
+    await bot.send("1", "/script 尺码 usual_size=28")
+    [second] = [c for c in await bot.send("1", "/script 尺码") if c.method == "sendMessage"]
+    [ask] = bot.texts(await bot.press("1", second, "按平时尺码推荐"))[-1:]
+    assert ask.endswith("（1/2）请输入顾客平时穿的码数（例如：28）：")
