@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.domain.members import Member
-from bot.domain.text import split_message
+from bot.domain.text import TELEGRAM_LIMIT, split_message
 from bot.persistence.timers import Notification
 from bot.services import Services
 
@@ -116,6 +116,9 @@ class Delivery:
         self.svc.scheduler.outbox.mark_sent(keys, self.svc.clock.now(), delivered_to)
 
 
+DIGEST_LINE = 90  # characters kept of each reminder in a digest
+
+
 def _body(notes: list[tuple[Notification, bool]]) -> str:
     lines = []
     for note, late in notes:
@@ -123,4 +126,28 @@ def _body(notes: list[tuple[Notification, bool]]) -> str:
         lines.append(f"【补发】{text}" if late else text)
     if len(lines) == 1:
         return lines[0]
-    return f"🔔 共 {len(lines)} 条提醒\n\n" + "\n\n".join(lines)
+    full = f"🔔 共 {len(lines)} 条提醒\n\n" + "\n\n".join(lines)
+    return full if len(full) <= TELEGRAM_LIMIT else _digest(notes)
+
+
+def _digest(notes: list[tuple[Notification, bool]]) -> str:
+    """Squeeze a burst of reminders into one message: one short line each, then a count.
+
+    Telegram lets a group take about 20 messages a minute; a burst split into many
+    messages would arrive over minutes, so what does not fit is counted, not sent.
+    """
+    head = f"🔔 共 {len(notes)} 条提醒（条数较多，以下为摘要；发送 /mine 或 /overdue 查看全部）"
+    lines = [head]
+    size = len(head)
+    budget = TELEGRAM_LIMIT - 60
+    for shown, (note, late) in enumerate(notes):
+        first = note.text.split("\n", 1)[0]
+        if len(first) > DIGEST_LINE:
+            first = first[: DIGEST_LINE - 1] + "…"
+        line = html.escape(f"【补发】{first}" if late else first)
+        if size + len(line) + 1 > budget:
+            lines.append(f"……另有 {len(notes) - shown} 条")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)

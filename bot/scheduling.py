@@ -33,6 +33,8 @@ Deliver = Callable[[list[tuple[Notification, bool]]], Awaitable[None]]
 LATE_AFTER = timedelta(minutes=2)  # later than this counts as 补发 (sent after downtime)
 PLAN_AHEAD = timedelta(hours=36)
 PLAN_BACK_AT_MOST = timedelta(hours=24)
+# Plan in steps: planning on every run rewrote schedule.json after every single command.
+PLAN_STEP = timedelta(hours=1)
 SAFETY_TICK = 60.0
 
 
@@ -99,6 +101,13 @@ class Scheduler:
         self._rearm()
         return added
 
+    def notify_many(self, notes: list[Notification]) -> int:
+        """Queue many notifications in one write (a burst of reminders); return how many."""
+        added = self.outbox.put_many(notes)
+        if added:
+            self._rearm()
+        return added
+
     def next_due(self) -> datetime | None:
         """Return the earliest moment something is due."""
         dues = [d for d in (self.timers.next_due(), self.outbox.next_due()) if d]
@@ -110,8 +119,8 @@ class Scheduler:
         start = parse_iso(stored) if stored else now
         start = max(start, now - PLAN_BACK_AT_MOST)
         end = now + PLAN_AHEAD
-        if start >= end:
-            return
+        if start >= end - PLAN_STEP:
+            return  # planned far enough ahead; planners are idempotent, so steps are safe
         for planner in self._planners:
             planner(self._require_svc(), start, end)
         self.timers.set_meta("planned_until", iso(end))

@@ -60,9 +60,9 @@ DEFAULT_ROUTINES: list[dict[str, Any]] = [
     {"name": "daily_report", "at": "17:00", "text": "📝 请在 18:00 前提交今日工作日报。"},
     {
         "name": "weekly_meeting",
-        "at": "08:45",
+        "at": "08:00",
         "days": ["周一"],
-        "text": "📅 09:00 周例会：每位客服汇报上周工作和需要改进的地方。",
+        "text": "📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。",
     },
 ]
 
@@ -95,6 +95,7 @@ class DeadlinesSettings:
     review_at: time = time(16, 0)
     review_share_b: float = 0.6
     routines: tuple[Routine, ...] = ()
+    list_limit: int = 30
 
 
 def parse(section: Section, core: Settings) -> DeadlinesSettings:
@@ -111,6 +112,7 @@ def parse(section: Section, core: Settings) -> DeadlinesSettings:
             "tickets",
             "followup",
             "routines",
+            "list_limit",
         }
     )
     warn_before = _minutes_list(section, "warn_before", [30, 10])
@@ -156,6 +158,7 @@ def parse(section: Section, core: Settings) -> DeadlinesSettings:
         review_at=follow.time("review_at", "16:00"),
         review_share_b=float(share),
         routines=_routines(section),
+        list_limit=int(section.positive("list_limit", 30)),
     )
 
 

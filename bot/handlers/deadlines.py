@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +38,7 @@ from bot.domain.times import iso, parse_iso
 from bot.domain.workdays import WorkCalendar
 from bot.handlers.common import CommandSpec, add_command, args_of, reply, require_member
 from bot.persistence.deadlines import ItemRepo
-from bot.persistence.timers import Timer
+from bot.persistence.timers import Notification, Timer
 from bot.services import BotContext, Services
 
 log = logging.getLogger(__name__)
@@ -118,6 +117,7 @@ COMMANDS = [
     ),
 ]
 
+TICK = "deadlines:tick"
 _ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{4,40}$")
 
 
@@ -129,6 +129,7 @@ class DeadlineService:
         self.conf: DeadlinesSettings = svc.settings.feature("deadlines")
         self.items = ItemRepo(svc.store)
         self.calendar = WorkCalendar(self.conf.holidays, self.conf.workdays)
+        self._tick: str | None = None  # due time of the pending deadlines timer
 
     # ---- time helpers -------------------------------------------------------------------
 
@@ -184,8 +185,9 @@ class DeadlineService:
             "rung": next_rung(ladder(rule, due), now),
             **extra,
         }
-        item["id"] = self.items.add(item)
         self.arm(item)
+        item["id"] = self.items.add(item)
+        self.arm_tick()
         return item
 
     def _owner(self, rule: Rule, platform: str | None, creator: Member, due: datetime) -> Member:
@@ -222,42 +224,50 @@ class DeadlineService:
             return [Rung(opens, OPEN), Rung(due, OVERDUE)]
         return ladder(self.rule(item["rule"]), due)
 
-    def timer_key(self, item_id: int) -> str:
-        """Return the key of an item's one pending timer."""
-        return f"deadlines:item:{item_id}"
-
     def arm(self, item: dict[str, Any]) -> None:
-        """Store the item's next rung as its one pending timer (or drop it when none is left)."""
+        """Set ``next_at``, the moment of the item's next rung (None: nothing left to send)."""
         rungs = self.rungs(item)
         if item.get("paused") or item["rung"] >= len(rungs):
-            self.svc.scheduler.cancel(self.timer_key(item["id"]))
+            item["next_at"] = None
+        else:
+            item["next_at"] = iso(rungs[item["rung"]].at)
+
+    def arm_tick(self) -> None:
+        """Keep the one deadlines timer at the earliest ``next_at`` of all open items.
+
+        The items are the truth; the timer only says when to look at them next. It is
+        rewritten only when that moment changes, so most commands leave schedule.json alone.
+        """
+        soonest = min((i["next_at"] for i in self.items.iter() if i.get("next_at")), default=None)
+        if soonest == self._tick:
             return
-        rung = rungs[item["rung"]]
-        self.svc.scheduler.at(
-            "deadlines:rung",
-            rung.at,
-            key=self.timer_key(item["id"]),
-            payload={"id": item["id"], "rung": item["rung"], "due": item["due"]},
-            replace=True,
-        )
+        if soonest is None:
+            self.svc.scheduler.cancel(TICK)
+        else:
+            self.svc.scheduler.at(TICK, parse_iso(soonest), key=TICK, replace=True)
+        self._tick = soonest
 
-    async def on_rung(self, svc: Services, timer: Timer, _late: bool) -> None:
-        """Send the rung that fell due (the latest one, after downtime) and arm the next."""
-        item = self.items.get(int(timer.payload["id"]))
-        if item is None or item.get("paused"):
-            return  # closed or waiting for review meanwhile: nothing to say
-        if item["due"] != timer.payload.get("due") or item["rung"] != timer.payload.get("rung"):
-            return  # a stale timer from before a change; the item's own timer is armed
-        rungs = self.rungs(item)
+    async def on_tick(self, svc: Services, _timer: Timer, _late: bool) -> None:
+        """Send the rung every due item reached (only the latest one, after downtime)."""
+        self._tick = None  # the scheduler dropped the timer before calling us
         now = svc.clock.now()
-        index = last_passed(rungs, item["rung"], now)
-        if index >= 0:
-            self._send_rung(item, rungs[index])
-            item["rung"] = index + 1
-            self.items.update(item["id"], rung=item["rung"])
-        self.arm(item)
+        limit = iso(now)
+        due = [dict(i) for i in self.items.iter() if i.get("next_at") and i["next_at"] <= limit]
+        notes: list[Notification] = []
+        changes: dict[int, dict[str, Any]] = {}
+        for item in sorted(due, key=lambda i: (i["next_at"], i["id"])):
+            rungs = self.rungs(item)
+            index = last_passed(rungs, item["rung"], now)
+            if index >= 0:
+                notes.extend(self._rung_notes(item, rungs[index]))
+                item["rung"] = index + 1
+            self.arm(item)
+            changes[item["id"]] = {"rung": item["rung"], "next_at": item["next_at"]}
+        svc.scheduler.notify_many(notes)  # one write for a burst of hundreds
+        self.items.update_many(changes)
+        self.arm_tick()
 
-    def _send_rung(self, item: dict[str, Any], rung: Rung) -> None:
+    def _rung_notes(self, item: dict[str, Any], rung: Rung) -> list[Notification]:
         desc = self.describe(item)
         due = parse_iso(item["due"])
         owner = self.svc.members.get(item["owner"])
@@ -282,15 +292,15 @@ class DeadlineService:
                 f" · 负责人 {owner_name}，请组长跟进"
             )
             targets.extend(self._escalation_targets())
+        notes: list[Notification] = []
         seen: list[dict[str, Any]] = []
         for target in targets:
             if target in seen:
                 continue
             seen.append(target)
             suffix = ":".join(f"{k}={v}" for k, v in target.items())
-            self.svc.scheduler.notify(
-                target, text, key=f"{base}:{suffix}", due=rung.at, kind="deadlines"
-            )
+            notes.append(Notification(f"{base}:{suffix}", rung.at, target, text, "deadlines"))
+        return notes
 
     def _escalation_targets(self) -> list[dict[str, Any]]:
         users = {m.user_id for m in self.svc.members.with_role(Role.ADMIN)}
@@ -396,7 +406,7 @@ class DeadlineService:
 
     def close(self, item: dict[str, Any], status: str, by: Member | None) -> None:
         """Archive an item and drop its timer."""
-        self.svc.scheduler.cancel(self.timer_key(item["id"]))
+        # The tick may still point at this item's next rung; waking for nothing is harmless.
         self.items.close(item["id"], status, self.svc.clock.now(), by.user_id if by else None)
 
     # ---- follow-up cadence --------------------------------------------------------------
@@ -414,27 +424,23 @@ class DeadlineService:
                 due += timedelta(days=1)
             opens = now
         item["opens"], item["due"] = iso(opens), iso(due)
-        item["rung"] = 0 if opens > now else 1
-        if opens <= now:
-            item["rung"] = next_rung(self.rungs(item), now)
+        item["rung"] = next_rung(self.rungs(item), now)
+        self.arm(item)
 
     # ---- start-up -----------------------------------------------------------------------
 
-    def rebuild(self) -> int:
-        """Give every open item whose timer is missing its timer again; return how many."""
-        pending = {t.key for t in self.svc.scheduler.timers.pending("deadlines:item:")}
-        missing = 0
-        for item in self.items.all():
-            if item.get("paused") or self.timer_key(item["id"]) in pending:
-                continue
-            rungs = self.rungs(item)
-            if item["rung"] < len(rungs):
-                self.arm(item)
-                missing += 1
-        return missing
+    def rebuild(self) -> None:
+        """Arm the deadlines timer from the open items (after a restore, or a lost file)."""
+        pending = self.svc.scheduler.timers.pending(TICK)
+        self._tick = iso(pending[0].due) if pending else None
+        self.arm_tick()
 
     def warn_calendar(self) -> None:
-        """Tell the admins, once per start, which coming years the holiday calendar lacks."""
+        """Tell the admins at start which coming years the holiday calendar does not know.
+
+        Privately to admins the bot can reach, else in the team chat; at most once a day,
+        so a bot restarted in a loop does not repeat itself.
+        """
         today = self.svc.today()
         years = self.calendar.uncovered_years(today, self.conf.calendar_warn_days)
         if not years:
@@ -445,14 +451,16 @@ class DeadlineService:
             "再加上设置中 [deadlines] 的 holidays（放假日）与 workdays（调休上班日）。"
             f"请主管在设置中补充 {listed} 年的法定节假日与调休安排。"
         )
-        now = self.svc.clock.now()
-        start = uuid.uuid4().hex[:8]  # once per start, even two starts in the same minute
-        for admin in self.svc.members.with_role(Role.ADMIN):
+        key = f"deadlines:calendar:{listed}:{today.isoformat()}"
+        admins = self.svc.members.with_role(Role.ADMIN)
+        reachable = [a for a in admins if a.can_dm]
+        # A blind private message to an admin who never sent /start would mark them
+        # unreachable; the team chat reaches them all.
+        if not reachable:
+            self.svc.scheduler.notify({"team": True}, text, key=key, kind="deadlines")
+        for admin in reachable:
             self.svc.scheduler.notify(
-                {"user": admin.user_id},
-                text,
-                key=f"deadlines:calendar:{listed}:{iso(now)}:{start}:{admin.user_id}",
-                kind="deadlines",
+                {"user": admin.user_id}, text, key=f"{key}:{admin.user_id}", kind="deadlines"
             )
 
 
@@ -467,6 +475,15 @@ def _duration(minutes: int) -> str:
     if hours < 48:
         return f"{hours} 小时 {rest} 分钟" if rest else f"{hours} 小时"
     return f"{hours // 24} 天"
+
+
+def _more(total: int, limit: int) -> list[str]:
+    """Return the line saying how many items a list left out (none when all fit)."""
+    return (
+        [f"……另有 {total - limit} 项未列出（按到期先后只列前 {limit} 项）"]
+        if total > limit
+        else []
+    )
 
 
 def service(context: BotContext) -> DeadlineService:
@@ -658,7 +675,7 @@ async def prospect(update: Update, context: BotContext) -> None:
     }
     ds.schedule_visit(item, now)
     item["id"] = ds.items.add(item)
-    ds.arm(item)
+    ds.arm_tick()
     due = parse_iso(item["due"])
     opens = parse_iso(item["opens"])
     if cls == "C":
@@ -723,8 +740,9 @@ async def visit(update: Update, context: BotContext) -> None:
         opens=item["opens"],
         due=item["due"],
         rung=item["rung"],
+        next_at=item["next_at"],
     )
-    ds.arm(item)
+    ds.arm_tick()
     await reply(
         update,
         f"已记录第 {number} 次回访：客户 {mask_phones(item['ref'])}"
@@ -759,8 +777,9 @@ async def replied(update: Update, context: BotContext) -> None:
         opens=item["opens"],
         due=item["due"],
         rung=item["rung"],
+        next_at=item["next_at"],
     )
-    ds.arm(item)
+    ds.arm_tick()
     await reply(
         update,
         f"客户 {mask_phones(item['ref'])} 有回复，回访周期重新开始："
@@ -903,11 +922,13 @@ async def mine(update: Update, context: BotContext) -> None:
     if not items:
         await reply(update, f"{member.name}，您目前没有待办。")
         return
-    late = sum(1 for i in items if not i.get("paused") and is_overdue(parse_iso(i["due"]), now))
+    limit = iso(now)  # stored moments are UTC ISO strings: comparing them is comparing times
+    late = sum(1 for i in items if not i.get("paused") and i["due"] < limit)
     head = (
         f"{member.name} 的待办 {len(items)} 项" + (f"（⚠️ {late} 项已超时）" if late else "") + "："
     )
-    await reply(update, "\n".join([head, *(ds.line(i, now) for i in items)]))
+    lines = [head, *(ds.line(i, now) for i in items[: ds.conf.list_limit])]
+    await reply(update, "\n".join(lines + _more(len(items), ds.conf.list_limit)))
 
 
 async def due(update: Update, context: BotContext) -> None:
@@ -931,7 +952,8 @@ async def due(update: Update, context: BotContext) -> None:
         await reply(update, f"{label}（{day:%m-%d}）没有到期的待办。")
         return
     lines = [f"{label}（{day:%m-%d}）到期的待办 {len(items)} 项："]
-    lines.extend(ds.line(i, now, with_owner=True) for i in items)
+    lines.extend(ds.line(i, now, with_owner=True) for i in items[: ds.conf.list_limit])
+    lines.extend(_more(len(items), ds.conf.list_limit))
     await reply(update, "\n".join(lines))
 
 
@@ -951,7 +973,8 @@ async def overdue(update: Update, context: BotContext) -> None:
     lines = [f"超时待办共 {len(late)} 项："]
     for owner_id, items in sorted(by_owner.items(), key=lambda kv: -len(kv[1])):
         lines.append(f"\n【{_who(context.svc.members.get(owner_id))}】{len(items)} 项")
-        lines.extend(ds.line(i, now) for i in items)
+        lines.extend(ds.line(i, now) for i in items[: ds.conf.list_limit])
+        lines.extend(_more(len(items), ds.conf.list_limit))
     await reply(update, "\n".join(lines))
 
 
@@ -1093,9 +1116,10 @@ async def review_decision(update: Update, context: BotContext) -> None:
             opens=item["opens"],
             due=item["due"],
             rung=item["rung"],
+            next_at=item["next_at"],
         )
     ds.items.update(item["id"], **changes)
-    ds.arm({**item, **changes})
+    ds.arm_tick()
     owner = context.svc.members.get(item["owner"])
     context.svc.scheduler.notify(
         {"user": item["owner"]},
@@ -1168,7 +1192,7 @@ def register(app: Application, svc: Services) -> None:
     app.add_handler(
         CallbackQueryHandler(review_decision, pattern=r"^deadlines:review:\d+:(stop|go)$")
     )
-    svc.scheduler.on("deadlines:rung", ds.on_rung)
+    svc.scheduler.on(TICK, ds.on_tick)
     svc.scheduler.on("deadlines:review", on_review)
     svc.scheduler.add_planner(plan)
     ds.rebuild()

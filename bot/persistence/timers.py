@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tinydb import Query
+from tinydb.table import Table
 
 from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store
@@ -50,7 +51,7 @@ class TimerRepo:
 
     def put(self, timer: Timer) -> bool:
         """Store a timer unless one with its key is pending; return whether it was added."""
-        if self._timers.contains(_Q.key == timer.key):
+        if self._doc_id(timer.key) is not None:
             return False
         self._timers.insert(
             {"key": timer.key, "kind": timer.kind, "due": iso(timer.due), "payload": timer.payload}
@@ -59,39 +60,49 @@ class TimerRepo:
 
     def replace(self, timer: Timer) -> None:
         """Store a timer, replacing a pending one with the same key."""
-        self._timers.upsert(
-            {
-                "key": timer.key,
-                "kind": timer.kind,
-                "due": iso(timer.due),
-                "payload": timer.payload,
-            },
-            _Q.key == timer.key,
-        )
+        doc = {
+            "key": timer.key,
+            "kind": timer.kind,
+            "due": iso(timer.due),
+            "payload": timer.payload,
+        }
+        doc_id = self._doc_id(timer.key)
+        if doc_id is None:
+            self._timers.insert(doc)
+        else:
+            self._timers.update(doc, doc_ids=[doc_id])
 
     def due(self, now: datetime) -> list[Timer]:
         """Return timers due at or before ``now``, soonest first."""
         limit = iso(now)
-        docs = [d for d in self._timers.all() if d["due"] <= limit]
-        return [self._timer(d) for d in sorted(docs, key=lambda d: (d["due"], d.doc_id))]
+        docs = [(int(i), d) for i, d in _raw(self._timers).items() if d["due"] <= limit]
+        return [self._timer(d) for _, d in sorted(docs, key=lambda p: (p[1]["due"], p[0]))]
 
     def pending(self, prefix: str = "") -> list[Timer]:
         """Return pending timers whose key starts with ``prefix``, soonest first."""
-        docs = [d for d in self._timers.all() if d["key"].startswith(prefix)]
-        return [self._timer(d) for d in sorted(docs, key=lambda d: (d["due"], d.doc_id))]
+        docs = [(int(i), d) for i, d in _raw(self._timers).items() if d["key"].startswith(prefix)]
+        return [self._timer(d) for _, d in sorted(docs, key=lambda p: (p[1]["due"], p[0]))]
 
     def next_due(self) -> datetime | None:
         """Return the earliest pending due time."""
-        dues = [d["due"] for d in self._timers.all()]
+        dues = [d["due"] for d in _raw(self._timers).values()]
         return parse_iso(min(dues)) if dues else None
 
     def remove(self, key: str) -> None:
         """Drop a timer (done or cancelled)."""
-        self._timers.remove(_Q.key == key)
+        doc_id = self._doc_id(key)
+        if doc_id is not None:
+            self._timers.remove(doc_ids=[doc_id])
 
     def remove_prefix(self, prefix: str) -> int:
         """Drop every pending timer whose key starts with ``prefix``."""
-        return len(self._timers.remove(_Q.key.test(lambda k: k.startswith(prefix))))
+        ids = [int(i) for i, d in _raw(self._timers).items() if d["key"].startswith(prefix)]
+        if ids:
+            self._timers.remove(doc_ids=ids)
+        return len(ids)
+
+    def _doc_id(self, key: str) -> int | None:
+        return next((int(i) for i, d in _raw(self._timers).items() if d["key"] == key), None)
 
     def meta(self, name: str) -> Any:
         """Return a bookkeeping value."""
@@ -116,52 +127,80 @@ class OutboxRepo:
 
     def put(self, note: Notification) -> bool:
         """Queue a notification unless its key was queued or sent already."""
-        if self._table.contains(_Q.key == note.key):
-            return False
-        self._table.insert(
-            {
-                "key": note.key,
-                "due": iso(note.due),
-                "recipient": note.recipient,
-                "text": note.text,
-                "kind": note.kind,
-                "sent_at": None,
-            }
-        )
-        return True
+        return self.put_many([note]) == 1
+
+    def put_many(self, notes: list[Notification]) -> int:
+        """Queue notifications whose keys are new, in one write; return how many."""
+        known = {d["key"] for d in _raw(self._table).values()}
+        fresh = []
+        for note in notes:
+            if note.key in known:
+                continue
+            known.add(note.key)
+            fresh.append(
+                {
+                    "key": note.key,
+                    "due": iso(note.due),
+                    "recipient": note.recipient,
+                    "text": note.text,
+                    "kind": note.kind,
+                    "sent_at": None,
+                }
+            )
+        if fresh:
+            self._table.insert_multiple(fresh)
+        return len(fresh)
 
     def due(self, now: datetime) -> list[Notification]:
         """Return unsent notifications due at or before ``now``, oldest first."""
         limit = iso(now)
-        docs = [d for d in self._table.all() if d["sent_at"] is None and d["due"] <= limit]
-        docs.sort(key=lambda d: (d["due"], d.doc_id))
+        docs = [
+            (int(i), d)
+            for i, d in _raw(self._table).items()
+            if d["sent_at"] is None and d["due"] <= limit
+        ]
+        docs.sort(key=lambda p: (p[1]["due"], p[0]))
         return [
             Notification(d["key"], parse_iso(d["due"]), d["recipient"], d["text"], d["kind"])
-            for d in docs
+            for _, d in docs
         ]
 
     def next_due(self) -> datetime | None:
         """Return the earliest unsent due time."""
-        dues = [d["due"] for d in self._table.all() if d["sent_at"] is None]
+        dues = [d["due"] for d in _raw(self._table).values() if d["sent_at"] is None]
         return parse_iso(min(dues)) if dues else None
 
     def mark_sent(self, keys: list[str], at: datetime, delivered_to: str) -> None:
         """Record that these notifications went out."""
         wanted = set(keys)
-        self._table.update(
-            {"sent_at": iso(at), "delivered_to": delivered_to}, _Q.key.test(lambda k: k in wanted)
-        )
+        ids = [int(i) for i, d in _raw(self._table).items() if d["key"] in wanted]
+        if ids:
+            self._table.update({"sent_at": iso(at), "delivered_to": delivered_to}, doc_ids=ids)
 
     def prune(self, now: datetime, keep: timedelta = timedelta(days=3)) -> int:
         """Move notifications sent before ``now - keep`` to the monthly archive."""
         limit = iso(now - keep)
-        old = [d for d in self._table.all() if d["sent_at"] is not None and d["sent_at"] < limit]
+        old = [
+            (int(i), d)
+            for i, d in _raw(self._table).items()
+            if d["sent_at"] is not None and d["sent_at"] < limit
+        ]
         if not old:
             return 0
         by_month: dict[str, list[dict[str, Any]]] = {}
-        for doc in old:
+        for _, doc in old:
             by_month.setdefault(doc["sent_at"][:7], []).append(dict(doc))
         for month, records in by_month.items():
             self._store.archive.extend("outbox", month, records)
-        self._table.remove(doc_ids=[d.doc_id for d in old])
+        self._table.remove(doc_ids=[i for i, _ in old])
         return len(old)
+
+
+def _raw(table: Table) -> dict[str, dict[str, Any]]:
+    """Return a table's stored documents by id, straight from the cached storage (read only).
+
+    TinyDB's own reads and queries build a Document for every row on every call; with
+    thousands of rows that cost more than the command itself.
+    """
+    data = table.storage.read() or {}
+    return data.get(table.name, {})

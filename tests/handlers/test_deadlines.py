@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.members import Member
@@ -42,9 +42,9 @@ async def test_unpaid_order_placed_before_eight_is_due_at_1030(bot: Harness) -> 
     assert "今天 10:30" in text and "2号 李四" in text
     [item] = items(bot)
     assert item["platform"] == "tmall" and item["owner"] == uid(bot, AGENT)
-    assert [t.key for t in bot.svc.scheduler.timers.pending("deadlines:item:")] == [
-        "deadlines:item:1"
-    ]
+    assert item["next_at"] == bot.at("2026-11-23 10:00").astimezone(UTC).isoformat()
+    [tick] = bot.svc.scheduler.timers.pending("deadlines:tick")
+    assert tick.due == bot.at("2026-11-23 10:00")
 
 
 async def test_unpaid_order_from_last_night_uses_yesterday(bot: Harness) -> None:
@@ -87,7 +87,8 @@ async def test_owner_is_warned_then_owner_and_lead_get_overdue_then_escalation(
     assert to(bot, calls, AGENT) == []
     assert "超时 60 分钟仍未处理" in to(bot, calls, "80")[0]
     assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
-    assert bot.svc.scheduler.timers.pending("deadlines:item:") == []
+    assert items(bot)[0]["next_at"] is None
+    assert bot.svc.scheduler.timers.pending("deadlines:tick") == []
     later = bot.texts(await bot.advance("2026-11-24 12:00"))
     assert not [t for t in later if "3391827740" in t]
 
@@ -235,7 +236,7 @@ async def test_c_customer_waits_for_review_and_continue_puts_it_back(bot: Harnes
     start_all(bot)
     [text] = bot.texts(await bot.send(AGENT, "/prospect 王先生 只是看看 C"))
     assert "C 类客户" in text and "16:00" in text
-    assert bot.svc.scheduler.timers.pending("deadlines:item:") == []
+    assert items(bot)[0]["next_at"] is None
     assert "等待组长复核" in bot.texts(await bot.send(AGENT, "/visit 王先生"))[0]
     calls = await bot.advance("2026-11-23 16:00")
     [review] = [c for c in calls if c.buttons]
@@ -340,16 +341,22 @@ async def test_shipped_order_is_checked_on_day_seven(bot: Harness) -> None:
 async def test_routine_reminders_reach_the_team_chat(bot: Harness) -> None:
     calls = await bot.advance("2026-11-23 17:00")
     group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
-    assert any("09:00 周例会" in t for t in group)
-    assert any("18:00 前提交今日工作日报" in t for t in group)
-    calls = await bot.advance("2026-11-24 17:00")
+    assert group == ["📝 请在 18:00 前提交今日工作日报。"]
+    calls = await bot.advance("2026-11-30 08:00")
     group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
-    assert not any("周例会" in t for t in group) and any("日报" in t for t in group)
+    assert sum("日报" in t for t in group) == 6  # Tuesday to Sunday
+    assert group[-1] == "📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。"
 
 
 async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness) -> None:
-    start_all(bot)
-    await bot.restart()
-    calls = bot.api.calls
-    warnings = [c.text for c in calls if "未覆盖 2027 年" in c.text]
-    assert warnings and all(c.chat_id == uid(bot, "90") for c in calls if "未覆盖" in c.text)
+    outbox = bot.svc.store.db("schedule").table("outbox")
+    [warning] = [n for n in outbox.all() if n["key"].startswith("deadlines:calendar:2027")]
+    assert warning["recipient"] == {"team": True} and warning["sent_at"]
+    assert "未覆盖 2027 年" in warning["text"]
+    await bot.restart()  # same day: not repeated
+    assert not [c for c in bot.api.calls if "未覆盖" in c.text]
+    await bot.send("90", "/start", private=True)
+    bot.clock.set(bot.at("2026-11-24 08:00"))
+    await bot.restart()  # the next day, to the admin who can now be messaged privately
+    [call] = [c for c in bot.api.calls if "未覆盖 2027 年" in c.text]
+    assert call.chat_id == uid(bot, "90")

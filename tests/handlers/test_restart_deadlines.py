@@ -35,8 +35,9 @@ async def test_reminders_due_during_downtime_are_sent_once_after_restart(bot: Ha
     start_all(bot)
     await bot.send("2", "/unpaid 3391827740 淘宝 07:00")  # due 10:30
     await bot.send("3", "/ticket 京东 JD1")  # due 11:00
-    pending = bot.svc.scheduler.timers.pending("deadlines:item:")
-    assert len(pending) == 2
+    assert [t.key for t in bot.svc.scheduler.timers.pending("deadlines:tick")] == [
+        "deadlines:tick"
+    ]
 
     calls = await stop_move_start(bot, "2026-11-23 10:45")
     agent = texts_to(bot, calls, "2")
@@ -46,12 +47,9 @@ async def test_reminders_due_during_downtime_are_sent_once_after_restart(bot: Ha
     assert other.startswith("【补发】⏰ 京东工单 #2") and "还有 30 分钟" in other
     [lead] = texts_to(bot, calls, "80")
     assert lead.startswith("【补发】🔴 已超时：催付 #1")
-    meeting = [c.text for c in calls if "周例会" in c.text]
-    assert meeting == ["【补发】📅 09:00 周例会：每位客服汇报上周工作和需要改进的地方。"]
 
     again = await stop_move_start(bot, "2026-11-23 10:46")
     assert [c for c in again if c.method == "sendMessage" and "#" in c.text] == []
-    assert not [c for c in again if "周例会" in c.text]
 
     calls = await bot.advance("2026-11-23 12:00")
     lead_texts = texts_to(bot, calls, "80")
@@ -66,9 +64,18 @@ async def test_reminders_due_during_downtime_are_sent_once_after_restart(bot: Ha
 async def test_a_lost_timer_is_rebuilt_from_the_open_items_at_start(bot: Harness) -> None:
     start_all(bot)
     await bot.send("2", "/unpaid 3391827740 淘宝 07:00")
-    bot.svc.scheduler.cancel("deadlines:item:")  # as if schedule.json had been restored older
+    bot.svc.scheduler.cancel("deadlines:tick")  # as if schedule.json were restored older
     await bot.restart()
-    [timer] = bot.svc.scheduler.timers.pending("deadlines:item:")
-    assert timer.key == "deadlines:item:1"
+    [timer] = bot.svc.scheduler.timers.pending("deadlines:tick")
+    assert timer.due == bot.at("2026-11-23 10:00")
     calls = await bot.advance("2026-11-23 10:00")
     assert any("还有 30 分钟" in t for t in texts_to(bot, calls, "2"))
+
+
+async def test_a_routine_reminder_missed_while_down_is_sent_once(bot: Harness) -> None:
+    await bot.advance("2026-11-23 16:50")
+    calls = await stop_move_start(bot, "2026-11-23 17:30")
+    report = [c.text for c in calls if "日报" in c.text]
+    assert report == ["【补发】📝 请在 18:00 前提交今日工作日报。"]
+    again = await stop_move_start(bot, "2026-11-23 17:31")
+    assert not [c for c in again if "日报" in c.text]

@@ -1,0 +1,206 @@
+"""Benchmark of the deadlines feature: command latency, start-up, and a burst of 500 dues.
+
+Run: .venv/bin/python bench/bench_deadlines.py   (offline, in-process, on the demo team)
+Stores 5,000 open items (each with its one pending timer) and 100,000 closed ones, then
+measures /unpaid and /mine (p50/p95), the start-up including the schedule rebuild, and
+500 items falling due in the same minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.domain.times import iso
+from bot.persistence.deadlines import SHARDS
+from tests.harness import Harness
+
+OPEN = 5_000
+CLOSED = 100_000
+BURST = 500
+RUNS = 200
+START = "2026-11-23 08:30"
+AGENTS = [100012, 100013, 100021, 100022, 100011]  # user ids of the demo agents
+
+
+def _item(item_id: int, owner: int, due: datetime, now: datetime) -> dict[str, Any]:
+    kind = ("dunning", "ticket", "shipped")[item_id % 3]
+    rule = {"dunning": "dunning", "ticket": "erp", "shipped": "shipped"}[kind]
+    return {
+        "id": item_id,
+        "type": kind,
+        "rule": rule,
+        "ref": f"B{item_id:09d}",
+        "platform": "taobao",
+        "note": "",
+        "owner": owner,
+        "creator": owner,
+        "created": iso(now),
+        "received": iso(now),
+        "due": iso(due),
+        "opens": None,
+        "rung": 0,
+        "attempts": [],
+    }
+
+
+def seed(data: Path, now: datetime, burst_at: datetime | None) -> None:
+    """Write 5,000 open items in their shards, the deadlines timer, 100,000 closed items."""
+    data.mkdir(parents=True, exist_ok=True)
+    shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+    soonest = None
+    for n in range(1, OPEN + 1):
+        if burst_at is not None and n <= BURST:
+            due = burst_at + timedelta(minutes=30)  # first rung (30 min before) = burst_at
+        else:
+            due = now + timedelta(days=2, minutes=n)  # the rest stays quiet during the bench
+        doc = _item(n, AGENTS[n % len(AGENTS)], due, now)
+        doc["next_at"] = iso(due - timedelta(minutes=30))
+        soonest = min(soonest or doc["next_at"], doc["next_at"])
+        shards[n % SHARDS][str(n)] = doc
+    for index, items in enumerate(shards):
+        (data / f"deadlines-{index:02d}.json").write_text(
+            json.dumps({"items": items}, ensure_ascii=False), encoding="utf-8"
+        )
+    (data / "deadlines.json").write_text(
+        json.dumps({"meta": {"1": {"name": "last_id", "value": OPEN + CLOSED}}}), encoding="utf-8"
+    )
+    tick = {"key": "deadlines:tick", "kind": "deadlines:tick", "due": soonest, "payload": {}}
+    planned = {"1": {"name": "planned_until", "value": iso(now + timedelta(hours=36))}}
+    (data / "schedule.json").write_text(
+        json.dumps({"timers": {"1": tick}, "outbox": {}, "meta": planned}), encoding="utf-8"
+    )
+    month = data / "archive" / "2026-10"
+    month.mkdir(parents=True, exist_ok=True)
+    with open(month / "deadlines.jsonl", "w", encoding="utf-8") as handle:
+        for n in range(OPEN + 1, OPEN + CLOSED + 1):
+            record = _item(n, AGENTS[n % len(AGENTS)], now - timedelta(days=30), now)
+            record.update(status="paid", closed_at=iso(now - timedelta(days=29)), closed_by=100012)
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def pct(values: list[float], q: float) -> float:
+    """Return the q-quantile of a list of milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def bench_commands(root: Path) -> dict[str, Any]:
+    harness = Harness(root / "cmd", start=START)
+    seed(harness.data_dir, harness.clock.now(), None)
+    # Re-create the harness so the application is built over the seeded folder.
+    started = time.perf_counter()
+    harness = Harness(root / "cmd", start=START)
+    await harness.__aenter__()
+    startup = (time.perf_counter() - started) * 1000
+    harness.api.started.update(AGENTS)
+    results: dict[str, Any] = {"startup_ms": startup}
+    unpaid, mine = [], []
+    for n in range(RUNS):
+        t0 = time.perf_counter()
+        await harness.send("2", f"/unpaid 77{n:08d} 淘宝 07:00")
+        unpaid.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        calls = await harness.send("2", "/mine")
+        mine.append((time.perf_counter() - t0) * 1000)
+    assert "的待办" in calls[0].text
+    for name, values in (("unpaid", unpaid), ("mine", mine)):
+        results[name] = {
+            "p50": statistics.median(values),
+            "p95": pct(values, 0.95),
+            "max": max(values),
+        }
+    sizes = {p.name: p.stat().st_size for p in harness.data_dir.glob("*.json")}
+    results["file_kb"] = {k: round(v / 1024) for k, v in sizes.items()}
+    await harness.__aexit__()
+    started = time.perf_counter()
+    again = Harness(root / "cmd", start=START)
+    await again.__aenter__()
+    results["restart_ms"] = (time.perf_counter() - started) * 1000
+    await again.__aexit__()
+    return results
+
+
+async def bench_burst(root: Path) -> dict[str, Any]:
+    harness = Harness(root / "burst", start=START)
+    # 10:00: the day shift is on, so reminders go to the owners themselves.
+    burst_at = harness.clock.now().astimezone(UTC) + timedelta(minutes=90)
+    seed(harness.data_dir, harness.clock.now(), burst_at)
+    harness = Harness(root / "burst", start=START)
+    await harness.__aenter__()
+    harness.api.started.update(m.user_id for m in harness.svc.members.all())
+    harness.clock.set(burst_at)
+    t0 = time.perf_counter()
+    await harness.svc.scheduler.run_due()
+    elapsed = time.perf_counter() - t0
+    sent = [
+        c
+        for c in harness.api.calls
+        if c.method == "sendMessage" and not (isinstance(c.result, dict) and "error" in c.result)
+    ]
+    per_chat = Counter(c.chat_id for c in sent)
+    notes = sum(c.text.count("还有 30 分钟到期") for c in sent)
+    counted = sum(int(m) for c in sent for m in re.findall(r"另有 (\d+) 条", c.text))
+    await harness.__aexit__()
+    return {
+        "seconds": elapsed,
+        "messages": len(sent),
+        "max_per_recipient": max(per_chat.values()) if per_chat else 0,
+        "recipients": len(per_chat),
+        "reminders_in_messages": notes,
+        "reminders_counted": counted,
+    }
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"nproc {os.cpu_count()}, CPU {cpu}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        commands = await bench_commands(root)
+        burst = await bench_burst(root)
+    print(f"machine: {machine()}")
+    print(f"open items {OPEN}, closed items {CLOSED}, runs {RUNS}")
+    print(f"start-up incl. schedule rebuild: {commands['startup_ms']:.0f} ms")
+    print(f"restart after the runs: {commands['restart_ms']:.0f} ms")
+    for name in ("unpaid", "mine"):
+        r = commands[name]
+        print(f"/{name}: p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms")
+    print(f"live files (KB): {commands['file_kb']}")
+    print(
+        f"burst of {BURST} due in one minute: {burst['seconds']:.2f} s, "
+        f"{burst['messages']} messages to {burst['recipients']} recipients "
+        f"(max {burst['max_per_recipient']} per recipient), "
+        f"{burst['reminders_in_messages']} reminders listed + "
+        f"{burst['reminders_counted']} counted as 另有 N 条"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
