@@ -375,7 +375,12 @@ async def inline_query(update: Update, context: BotContext) -> None:
             values.update(parse_assignments([token]))
         except UserError:
             continue  # half-typed "key=" while the member is still typing
-    scripts = book.search(words) if words else [book.scripts[n] for n in book.names()]
+    if words:
+        # Exact keyword hits first (what /script would pick), then every partial match.
+        exact = book.find(words[0]) if len(words) == 1 else []
+        scripts = exact + [s for s in book.search(words) if s not in exact]
+    else:
+        scripts = [s for folder, _ in book.categories() for s in book.in_category(folder)]
     results = [_inline_result(book, s, values, member) for s in scripts[:limit]]
     await query.answer(results, cache_time=0, is_personal=True)
 

@@ -186,3 +186,18 @@ async def test_values_typed_for_one_menu_do_not_fill_another(bot: Harness) -> No
     [second] = [c for c in await bot.send("1", "/script 尺码") if c.method == "sendMessage"]
     [ask] = bot.texts(await bot.press("1", second, "按平时尺码推荐"))[-1:]
     assert ask.endswith("（1/2）请输入顾客平时穿的码数（例如：28）：")
+
+
+async def test_inline_mode_lists_exact_keyword_hits_first(bot: Harness) -> None:
+    calls = await bot.process(bot.updates.inline_query(bot.person("1"), "回访"))
+    [answer] = [c for c in calls if c.method == "answerInlineQuery"]
+    titles = [r["title"] for r in answer.params["results"]]
+    assert [t.split("（需填写")[0] for t in titles[:3]] == [
+        "⚠ 一次回访（解答顾虑）",
+        "⚠ 二次回访（活动通知）",
+        "⚠ 三次回访（是否已购买）",
+    ]
+    calls = await bot.process(bot.updates.inline_query(bot.person("1"), ""))
+    [answer] = [c for c in calls if c.method == "answerInlineQuery"]
+    assert len(answer.params["results"]) == 20
+    assert answer.params["results"][0]["title"] == "首次回复（十秒内响应）"
