@@ -263,9 +263,12 @@ async def post_items(svc: Services, key: str, items: list[Item], header: str | N
         except TelegramError as err:
             log.error("could not post handover item %s: %s", item.id, err)
             continue
-        item.cards.append([message.chat_id, message.message_id])
-        item.posted_for = key
-        repo.save(item)
+        fresh = repo.get(item.id)  # re-read: a button may have been pressed while sending
+        if fresh is None:
+            continue
+        fresh.cards.append([message.chat_id, message.message_id])
+        fresh.posted_for = key
+        repo.save(fresh)
 
 
 async def _send_group(svc: Services, text: str) -> None:
@@ -320,9 +323,10 @@ async def rollover(svc: Services, timer: Timer, late: bool) -> None:
     if items:
         nxt = receiving_occurrence(svc, occ, now)
         target = occ_key(nxt)
-        for item in items:
+        for item in items:  # all saved before the first await, so no press is overwritten
             item.roll_over(target, nxt.start(tz), now, _cfg(svc).ack_alert_after)
             repo.save(item)
+        for item in items:
             await refresh_cards(svc, item)
         if nxt.start(tz) <= now:
             header = (

@@ -82,9 +82,9 @@ class HandoverRepo:
         doc = self._items.get(_Q.id == number)
         return from_doc(doc) if doc else None
 
-    def find_closed(self, number: int) -> Item | None:
-        """Return a closed item by number from the archive (newest months first)."""
-        for month in reversed(self._store.archive.months(ARCHIVE)):
+    def find_closed(self, number: int, months: int = 3) -> Item | None:
+        """Return a closed item by number from the last few archived months, newest first."""
+        for month in reversed(self._store.archive.months(ARCHIVE)[-months:]):
             for doc in self._store.archive.read(ARCHIVE, month):
                 if doc.get("id") == number:
                     return from_doc(doc)
