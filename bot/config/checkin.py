@@ -24,6 +24,7 @@ class CheckinSettings:
     hashtag: str = "#挂号"
     remind_at_login: bool = True
     report_late: bool = True
+    chase_missing: bool = True  # at the deadline, remind each agent still missing
     duplicate_distance: int = 16  # perceptual-hash bits that may differ for "the same image"
     archive_images: bool = True
     image_retention_days: int = 90
@@ -44,6 +45,7 @@ def parse(section: Section, core: Settings) -> CheckinSettings:
             "hashtag",
             "remind_at_login",
             "report_late",
+            "chase_missing",
             "duplicate_distance",
             "archive_images",
             "image_retention_days",
@@ -71,6 +73,7 @@ def parse(section: Section, core: Settings) -> CheckinSettings:
         hashtag=hashtag,
         remind_at_login=section.get("remind_at_login", bool, True),
         report_late=section.get("report_late", bool, True),
+        chase_missing=section.get("chase_missing", bool, True),
         duplicate_distance=distance,
         archive_images=section.get("archive_images", bool, True),
         image_retention_days=int(section.positive("image_retention_days", 90)),

@@ -536,25 +536,24 @@ async def _reset_assignment(
 
 
 def plan(svc: Services, start: datetime, end: datetime) -> None:
-    """Store the login reminder and deadline summary of every shift occurrence in the window."""
+    """Store the login reminder and deadline summary of every shift occurrence in the window.
+
+    Each timer is stored in the window holding its due time, so a bot first started between
+    a shift's login and its deadline still sends that shift's summary.
+    """
     settings = settings_of(svc)
     tz = svc.settings.timezone
-    for occurrence in occurrences_between(svc.settings.shifts, start, end, tz):
+    shifts = svc.settings.shifts
+    for occurrence in occurrences_between(shifts, start - timedelta(days=1), end, tz):
         tag = f"{occurrence.day.isoformat()}:{occurrence.shift.key}"
         payload = {"day": occurrence.day.isoformat(), "shift": occurrence.shift.key}
+        timers = [("checkin:summary", occurrence.deadline(tz))]
         if settings.remind_at_login:
-            svc.scheduler.at(
-                "checkin:remind",
-                occurrence.start(tz),
-                key=f"checkin:remind:{tag}",
-                payload=payload,
-            )
-        svc.scheduler.at(
-            "checkin:summary",
-            occurrence.deadline(tz),
-            key=f"checkin:summary:{tag}",
-            payload=payload,
-        )
+            timers.append(("checkin:remind", occurrence.start(tz)))
+        for kind, due in timers:
+            if start <= due < end:
+                key = f"{kind}:{tag}"
+                svc.scheduler.at(kind, due, key=key, payload=payload)
     day = start.astimezone(tz).date()
     while day <= end.astimezone(tz).date():
         due = datetime.combine(day, settings.maintenance_at, tzinfo=tz)
@@ -647,6 +646,8 @@ async def summarize(svc: Services, timer: Timer, late: bool) -> None:
         key=f"checkin:summary:{tag}",
         due=timer.due,
     )
+    if not settings_of(svc).chase_missing:
+        return
     done = {c.work_no for c in repo.for_occurrence(day, key)}
     for member in svc.roster.agents_on_duty(day, key):
         if member.work_no in done:

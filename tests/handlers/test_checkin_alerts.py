@@ -110,3 +110,13 @@ async def test_reminders_can_be_switched_off(tmp_path: Path) -> None:
         calls = await bot.advance("2026-11-24 08:45")
         assert not any("上班时间到了" in (c.text or "") for c in calls)
         bot.assert_clean()
+
+
+async def test_chasing_missing_agents_can_be_switched_off(tmp_path: Path) -> None:
+    raw = example_raw()
+    raw["checkin"]["chase_missing"] = False
+    async with Harness(tmp_path / "data", start="2026-11-24 08:45", raw=raw) as bot:
+        calls = await bot.advance("2026-11-24 08:50")
+        assert not any("已过截止时间" in (c.text or "") for c in calls)
+        assert any("❌ 未挂号（3）" in (c.text or "") for c in calls)
+        bot.assert_clean()
