@@ -109,7 +109,8 @@ def register(app: Application, svc: Services) -> None:
     app.add_handler(MessageHandler(image & caption, image_checkin))
     app.add_handler(MessageHandler(caption, image_checkin))  # a video or PDF: explain
     app.add_handler(CommandHandler("checkin", text_checkin))
-    app.add_handler(MessageHandler(filters.Regex(r"^/挂号(?:@\S+)?(?:\s|$)"), text_checkin))
+    text = rf"^(?:/挂号(?:@\S+)?|{re.escape(hashtag)})(?:\s|$)"
+    app.add_handler(MessageHandler(filters.TEXT & filters.Regex(text), text_checkin))
     handlers = {
         "duty": duty,
         "off": off,
@@ -153,16 +154,13 @@ async def image_checkin(update: Update, context: BotContext) -> None:
     message = update.effective_message
     svc = context.svc
     member = require_member(update, context)
-    if message.chat.id not in svc.settings.team_chats:
-        await reply(update, "挂号截图请发到团队群，私聊里不记录。")
-        return
     image = _image_of(message)
     names = _names_after_trigger(message.caption or "", settings_of(svc).hashtag)
     await record(update, context, member, image, message.date, names)
 
 
 async def text_checkin(update: Update, context: BotContext) -> None:
-    """Record a check-in from /checkin replying to one's own photo; explain otherwise."""
+    """Record a check-in from /checkin or #挂号 replying to one's own photo; explain otherwise."""
     message = update.effective_message
     member = require_member(update, context)
     target = message.reply_to_message
@@ -173,7 +171,7 @@ async def text_checkin(update: Update, context: BotContext) -> None:
     if target.from_user is None or target.from_user.id != member.user_id:
         await reply(update, "只能回复您自己发的截图来挂号，本次未记录。")
         return
-    names = " ".join(args_of(message))
+    names = _names_after_trigger(message.text or "", settings_of(context.svc).hashtag)
     # the /checkin message's own date counts, so an old photo cannot make a late check-in on time
     await record(update, context, member, image, message.date, names)
 
@@ -215,6 +213,9 @@ async def record(
     """Place, check and store a check-in; confirm in the group; tell the lead what matters."""
     svc = context.svc
     settings = settings_of(svc)
+    if update.effective_chat is None or update.effective_chat.id not in svc.settings.team_chats:
+        await reply(update, "挂号截图请发到团队群，这里不记录。")
+        return
     if image_ids is None:
         await reply(update, f"没有收到截图，本次未记录。\n{CHECKIN_USAGE}")
         return

@@ -83,6 +83,8 @@ async def test_checkin_without_an_image_explains_and_records_nothing(bot: Harnes
     assert "没有收到截图，本次未记录" in text and "用法" in text
     [text] = bot.texts(await bot.send("2", "/挂号"))
     assert "没有收到截图" in text
+    [text] = bot.texts(await bot.send("2", "#挂号 天猫"))
+    assert "没有收到截图" in text
     assert repo_of(bot.svc).for_day(bot.svc.today()) == []
 
 
@@ -90,8 +92,11 @@ async def test_reply_checkin_to_ones_own_photo_counts(bot: Harness) -> None:
     await bot.advance("2026-11-23 08:45")
     photo = bot.updates.message(bot.person("2"), bot.settings.team_chat, None, photo=screenshot(3))
     assert bot.texts(await bot.process(photo)) == []
-    calls = await bot.send("2", "/checkin", reply_to=photo["message"])
+    calls = await bot.send("2", "/checkin 官网客服", reply_to=photo["message"])
     assert "✅ 已挂号：2号客服 李四" in bot.texts(calls)[0]
+    assert "账号：官网客服" in bot.texts(calls)[0]
+    calls = await bot.send("2", "#挂号 京东", reply_to=photo["message"])
+    assert "🔄 已更新挂号" in bot.texts(calls)[0] and "账号：京东自营店" in bot.texts(calls)[0]
 
 
 async def test_reply_checkin_to_someone_elses_photo_is_refused(bot: Harness) -> None:
@@ -106,6 +111,10 @@ async def test_checkin_in_a_private_chat_is_refused(bot: Harness) -> None:
     [text] = bot.texts(await bot.send("2", "/checkin", private=True, photo=screenshot(5)))
     assert "请在团队群里使用" in text
     [text] = bot.texts(await bot.send("2", "#挂号", private=True, photo=screenshot(5)))
+    assert "请发到团队群" in text
+    photo = bot.updates.message(bot.person("2"), 100012, None, photo=screenshot(5))
+    await bot.process(photo)
+    [text] = bot.texts(await bot.send("2", "#挂号", private=True, reply_to=photo["message"]))
     assert "请发到团队群" in text
     assert repo_of(bot.svc).for_day(bot.svc.today()) == []
 
