@@ -52,7 +52,8 @@ COMMANDS = [
     CommandSpec(
         "handover",
         "/handover <事项>（每行一项，急件加 !急）",
-        "写交接给下一班；/handover 无 = 无交接；不带内容 = 查看未完成事项",
+        "写交接给下一班；另有 无、ack/done <编号>、reassign <编号> <工号>、"
+        "history [日期]；不带内容 = 查看未完成事项（/handover help 看详细用法）",
         aliases=("交接",),
     ),
 ]
@@ -81,6 +82,8 @@ SUBCOMMANDS = {
     "记录": "history",
     "list": "list",
     "列表": "list",
+    "help": "help",
+    "帮助": "help",
 }
 LOOKAHEAD = 14  # occurrences searched for a shift with somebody on duty
 
@@ -530,6 +533,8 @@ async def handover_command(update: Update, context: BotContext) -> None:
     try:
         if sub == "list":
             await _list(update, context)
+        elif sub == "help":
+            await reply(update, USAGE)
         elif sub in ("done", "ack"):
             await _done_or_ack(update, context, member, sub, text)
         elif sub == "reassign":

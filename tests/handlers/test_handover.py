@@ -173,6 +173,8 @@ async def test_unknown_numbers_and_bad_subcommands_get_clear_answers(bot: Harnes
     [text] = bot.texts(await bot.send("5", "/handover history 上周"))
     assert "日期格式不对" in text and "用法：" in text
     assert "转交需要编号和工号" in bot.texts(await bot.send("5", "/handover reassign 1"))[0]
+    assert bot.texts(await bot.send("5", "/handover help"))[0].startswith("用法：")
+    assert repo(bot).open_items() == []
 
 
 async def test_reassign_gives_the_item_to_one_member_who_alone_takes_it_over(bot: Harness) -> None:
