@@ -144,9 +144,26 @@ class Roster:
             if m is not None and m.work_no == member.work_no
         ]
 
+    def upcoming(self, moment: datetime) -> list[ShiftOccurrence]:
+        """Return shift occurrences starting within the early check-in window after ``moment``."""
+        tz = self.svc.settings.timezone
+        local = moment.astimezone(tz)
+        early = timedelta(minutes=self._checkin.early_minutes)
+        found = []
+        for day in (local.date(), local.date() + timedelta(days=1)):
+            for shift in self.svc.settings.shifts:
+                occurrence = ShiftOccurrence(shift, day)
+                if local < occurrence.start(tz) <= local + early:
+                    found.append(occurrence)
+        return sorted(found, key=lambda o: o.start(tz))
+
     def holder(self, account: str, moment: datetime) -> Member | None:
-        """Return who covers a platform account at ``moment`` (None when nobody does)."""
-        for occurrence in self.running(moment):
+        """Return who covers a platform account at ``moment`` (None when nobody does).
+
+        The shift that started last answers first; then the one it overlaps; then one about
+        to start, whose agents may already have checked in early.
+        """
+        for occurrence in [*self.running(moment), *self.upcoming(moment)]:
             member = self.coverage(occurrence).get(account)
             if member is not None:
                 return member

@@ -203,3 +203,14 @@ async def test_attendance_counts_late_minutes_absences_leave_and_score(bot: Harn
         in lines
     )
     assert "5号 赵六：值班 1 天" in text  # Monday night; Tuesday's night has not started yet
+
+
+async def test_holder_follows_overlapping_shifts_and_early_check_ins(bot: Harness) -> None:
+    holder = bot.svc.roster.holder
+    assert holder("京东自营店", bot.at("2026-11-23 08:20")).work_no == "2"  # day starts soon
+    assert holder("京东自营店", bot.at("2026-11-23 16:00")).work_no == "2"  # day still running
+    assert holder("京东自营店", bot.at("2026-11-23 16:40")).work_no == "6"  # night started last
+    assert holder("天猫旗舰店", bot.at("2026-11-23 17:00")).work_no == "5"
+    assert holder("淘宝C店1", bot.at("2026-11-24 00:20")).work_no == "6"  # night after midnight
+    assert holder("京东自营店", bot.at("2026-11-24 03:00")) is None  # nobody works at 03:00
+    assert holder("官网客服", bot.at("2026-11-23 10:00")) is None
