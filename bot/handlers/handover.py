@@ -11,6 +11,7 @@ on what is still open, so running one twice is harmless.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -680,7 +681,8 @@ async def _done_or_ack(
     if len(parts) < 2:
         raise UsageError("请写上事项编号。")
     if action == "ack":
-        numbers = [_number(w) for w in text.split()[1:]]
+        listed = text.split(maxsplit=1)[1]
+        numbers = [_number(w) for w in re.split(r"[\s,，、]+", listed) if w]
         note = ""
     else:
         numbers = [_number(parts[1])]

@@ -119,6 +119,20 @@ async def test_pressing_twice_is_harmless_and_the_card_shows_who_took_it(bot: Ha
     assert [e["event"] for e in item.log] == ["write", "ack"]
 
 
+async def test_several_items_are_acknowledged_with_one_command(bot: Harness) -> None:
+    await bot.advance("2026-11-23 16:50")
+    await bot.send("2", "/handover 客户问发票\n买家要求换货\n补发赠品")
+    calls = await bot.send("5", "/handover ack 1，2 #3 7")
+    [text] = [c.text for c in calls if c.method == "sendMessage"]
+    assert text.splitlines() == [
+        "已接收 #1。",
+        "已接收 #2。",
+        "已接收 #3。",
+        "找不到交接 #7（发送 /handover 查看未完成的事项）。",
+    ]
+    assert all(i.acked_by == "5号 赵六" for i in repo(bot).open_items())
+
+
 async def test_a_stranger_pressing_a_button_is_refused_and_nothing_changes(bot: Harness) -> None:
     await bot.advance("2026-11-23 16:50")
     [card] = cards(await bot.send("2", "/handover 客户问发票"))
