@@ -174,15 +174,15 @@ class Console:
             await self._message(caption_text, photo=content)
 
     async def _meta_press(self, rest: str) -> None:
-        for call in reversed(self.api.calls):
-            if call.method not in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+        # Look at the messages as they are now: an edit that removed the buttons removes them
+        # here too, as it does in Telegram.
+        for message in sorted(
+            self.api.messages.values(), key=lambda m: m["message_id"], reverse=True
+        ):
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            button = next((b for row in rows for b in row if b.get("text") == rest), None)
+            if button is None or "callback_data" not in button:
                 continue
-            button = next((b for b in call.buttons if b.get("text") == rest), None)
-            if button is None:
-                continue
-            message = self.api.messages.get((call.chat_id or 0, _message_id(call)))
-            if message is None or "callback_data" not in button:
-                break
             await self._process(
                 self.updates.press(self.actor.person, message, button["callback_data"])
             )
@@ -240,6 +240,13 @@ class Console:
     def _show(self, call: Sent) -> None:
         if call.method in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText"):
             if isinstance(call.result, dict) and "error" in call.result:
+                # A private chat that was never started is routine (the delivery falls back to
+                # the group); anything else is a message Telegram would refuse: show it.
+                if "Forbidden" not in call.result["error"]:
+                    self._say(
+                        f"[{self._chat_name(call.chat_id)}] ⚠️ Telegram 会拒绝这条消息："
+                        f"{call.result['error']}"
+                    )
                 return
             prefix = "✏️ 修改" if call.method == "editMessageText" else "🤖"
             self._say(f"[{self._chat_name(call.chat_id)}] {prefix} {_plain(call)}")
@@ -274,12 +281,6 @@ class Console:
 
 def _person(member: Member) -> Person:
     return Person(member.user_id, member.name, None)
-
-
-def _message_id(call: Sent) -> int:
-    if isinstance(call.result, dict) and "message_id" in call.result:
-        return int(call.result["message_id"])
-    return int(call.params.get("message_id", 0))
 
 
 def _plain(call: Sent) -> str:

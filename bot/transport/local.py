@@ -155,6 +155,8 @@ class LocalBotApi:
             return self._send(params)
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._edit(params)
+        if method == "answerCallbackQuery" and len(str(params.get("text") or "")) > 200:
+            raise _ApiError(400, "Bad Request: message is too long")  # Telegram's toast limit
         if method in ("answerCallbackQuery", "answerInlineQuery", "leaveChat", "deleteMessage"):
             return True
         if method == "getFile":
@@ -202,11 +204,21 @@ class LocalBotApi:
         if message is None:
             raise _ApiError(400, "Bad Request: message to edit not found")
         self._check(params)
+        markup = params.get("reply_markup") or None
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        text = params.get("text", message.get("text"))
+        if text == message.get("text") and markup == message.get("reply_markup"):
+            # Telegram refuses an edit that changes nothing; a double press hits this.
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
         if "text" in params:
             message["text"] = params["text"]
-        markup = params.get("reply_markup")
         if markup:
-            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
         return message

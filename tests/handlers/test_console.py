@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import EXAMPLE, ROOT
+import pytest
+from telegram.error import BadRequest
+
+from bot.config import parse_settings
+from bot.console import Console
+from tests.harness import EXAMPLE, ROOT, example_raw, local_time
 
 START = "2026-11-23 08:30"
 
@@ -43,6 +49,7 @@ def test_a_piped_transcript_runs_to_the_end_and_exits_cleanly(tmp_path: Path) ->
             "/join 7 王小明",
             ":as 80",
             ":press 批准",
+            ":press 批准",
             ":as 7",
             ":chat private",
             "/start",
@@ -69,6 +76,8 @@ def test_a_piped_transcript_runs_to_the_end_and_exits_cleanly(tmp_path: Path) ->
     assert "王小明（工号 7）申请加入团队，请组长或主管确认。" in out
     assert "[批准] [拒绝]" in out
     assert "✏️ 修改 欢迎 7号客服 王小明 加入团队（李组长 批准）" in out
+    assert "最近的消息上没有按钮 '批准'。" in out  # the approval removed the buttons
+    assert "该申请已处理过了" not in out
     assert "当前身份：7号客服 王小明@团队群" in out and "当前聊天：私聊" in out
     assert "[私聊 王小明] 🤖 您好，7号客服 王小明！已开启私信提醒" in out
     assert "⏰ 模拟时间：2026-11-24 08:30 Tue" in out
@@ -120,3 +129,22 @@ def test_a_bad_start_time_gets_a_clear_message() -> None:
     done = _console("/help\n", "--time", "tomorrow")
     assert done.returncode == 2
     assert '--time 格式应为 "YYYY-MM-DD HH:MM"' in done.stderr
+
+
+async def test_a_message_telegram_would_refuse_is_shown_not_hidden(tmp_path: Path) -> None:
+    settings = parse_settings(example_raw())
+    out = io.StringIO()
+    console = Console(settings, tmp_path, local_time(START, settings), out)
+    await console.app.initialize()
+    try:
+        with pytest.raises(BadRequest):
+            await console.app.bot.send_message(settings.team_chat, "长" * 5000)
+        with pytest.raises(BadRequest):
+            await console.app.bot.send_message(settings.team_chat, "<b>未闭合", parse_mode="HTML")
+    finally:
+        await console.app.shutdown()
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "[团队群] ⚠️ Telegram 会拒绝这条消息：Bad Request: message is too long",
+        "[团队群] ⚠️ Telegram 会拒绝这条消息：Bad Request: can't parse entities: unclosed tag <b>",
+    ]

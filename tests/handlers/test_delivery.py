@@ -226,3 +226,25 @@ async def test_a_network_timeout_at_start_up_does_not_stop_the_bot(
     monkeypatch.setattr(LocalRequest, "do_request", original)
     sent = _with(await bot.advance("2026-11-23 10:05"), "交接提醒")
     assert [(c.chat_id, c.text) for c in sent] == [(zhang, "【补发】交接提醒")]
+
+
+async def test_the_local_api_refuses_an_edit_that_changes_nothing(bot: Harness) -> None:
+    markup = {"inline_keyboard": [[{"text": "确认", "callback_data": "x:ok:1"}]]}
+    chat = bot.settings.team_chat
+    status, body = bot.api.handle(
+        "sendMessage", {"chat_id": chat, "text": "交接单 #1", "reply_markup": markup}
+    )
+    assert status == 200
+    edit = {"chat_id": chat, "message_id": body["result"]["message_id"]}
+    status, body = bot.api.handle(
+        "editMessageText", {**edit, "text": "交接单 #1", "reply_markup": markup}
+    )
+    assert status == 400 and "message is not modified" in body["description"]
+    assert bot.api.handle("editMessageText", {**edit, "text": "交接单 #1"})[0] == 200
+    assert bot.api.handle("editMessageReplyMarkup", edit)[0] == 400  # no buttons left to drop
+
+
+async def test_the_local_api_refuses_a_button_answer_longer_than_200(bot: Harness) -> None:
+    long = {"callback_query_id": "1", "text": "提" * 201}
+    assert bot.api.handle("answerCallbackQuery", long)[0] == 400
+    assert bot.api.handle("answerCallbackQuery", {**long, "text": "提" * 200})[0] == 200
