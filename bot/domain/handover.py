@@ -268,9 +268,8 @@ class Item:
             raise UserError(f"#{self.id} 已由 {self.done_by} 处理完毕，不能再转交。")
         self.assignee_id, self.assignee = member.user_id, who(member)
         self.acked_by_id = self.acked_by = self.acked_at = None
-        if to_occ != self.to_occ:
-            self.to_occ = to_occ
-            self.alerted_for = None
+        self.to_occ = to_occ
+        self.alerted_for = None  # a new assignee who does not take it over is reported again
         self.ack_due = ack_due(now, login, ack_after)
         self.record("reassign", by, now, who(member))
 

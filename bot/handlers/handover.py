@@ -307,7 +307,7 @@ async def alert(svc: Services, timer: Timer, late: bool) -> None:
     parts.append("请安排接班同事处理：/handover ack <编号> 或 /handover reassign <编号> <工号>")
     ids = ",".join(str(i.id) for i in items)
     svc.scheduler.notify(
-        {"leads": occ.shift.key}, "\n".join(parts), key=f"handover:alert:{key}:{ids}"
+        {"leads": occ.shift.key}, "\n".join(parts), key=f"handover:alert:{key}:{ids}:{iso(now)}"
     )
     for item in items:
         item.alerted_for = key

@@ -203,6 +203,21 @@ async def test_reassign_gives_the_item_to_one_member_who_alone_takes_it_over(bot
     assert answers(await bot.press("6", card, "已接收")) == ["已接收 #1。"]
 
 
+async def test_the_lead_hears_again_when_a_reassigned_item_is_not_taken_over(
+    bot: Harness,
+) -> None:
+    await bot.advance("2026-11-23 16:50")
+    await bot.send("2", "/handover 客户问发票")
+    first = await bot.advance("2026-11-23 17:05")
+    assert sum("交接未接收提醒" in t for t in bot.texts(first)) == 1
+    await bot.send("80", "/handover reassign 1 6")
+    quiet = await bot.advance("2026-11-23 17:19")
+    assert not any("交接未接收提醒" in t for t in bot.texts(quiet))
+    again = await bot.advance("2026-11-23 17:20")
+    [alert] = [t for t in bot.texts(again) if "交接未接收提醒" in t]
+    assert "⏳ 待 6号 钱七 接收" in alert
+
+
 async def test_reassigning_to_an_agent_off_tonight_moves_the_item_to_their_next_shift(
     bot: Harness,
 ) -> None:
