@@ -20,7 +20,10 @@ from bot.domain.times import iso
 
 # An explicit prefix names an order number of any platform; a bare run of 12+ digits is one
 # too (Tmall/JD order numbers are that long, while mobile numbers have 11 digits).
-_ORDER = re.compile(r"(?:订单号|订单|单号)\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9-]{4,39})")
+# A courier's 快递单号/运单号/物流单号 is a tracking number, not the order.
+_ORDER = re.compile(
+    r"(?:订单号|订单|(?<!快递)(?<!运)(?<!物流)单号)\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9-]{4,39})"
+)
 _BARE_ORDER = re.compile(r"(?<![\dA-Za-z])(\d{12,25})(?![\dA-Za-z])")
 _CUSTOMER = re.compile(r"(?:客户|顾客|买家|旺旺|昵称)\s*[:：]\s*([^\s，,。；;、！!？?]{1,30})")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）]|[-*•·])\s*")

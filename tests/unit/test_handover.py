@@ -74,6 +74,11 @@ def test_a_bare_long_number_is_an_order_but_a_mobile_number_is_not() -> None:
     assert parse_item("回电 13812345678", MARKS, 300).order_no is None
 
 
+def test_a_courier_tracking_number_is_not_taken_for_the_order_number() -> None:
+    assert parse_item("快递单号 SF1234567890 已拦截", MARKS, 300).order_no is None
+    assert parse_item("单号 TB20261123 待发货", MARKS, 300).order_no == "TB20261123"
+
+
 def test_list_numbering_and_bullets_are_dropped_from_an_item() -> None:
     assert parse_item("2. 买家:tb_abc 问尺码", MARKS, 300).text == "买家:tb_abc 问尺码"
     assert parse_item("- 补发赠品", MARKS, 300).text == "补发赠品"
