@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,10 +27,29 @@ def uid(bot: Harness, work_no: str) -> int:
     return member.user_id
 
 
+def notes(calls: list[Any], chat_id: int) -> list[str]:
+    """Return the single notifications that reached a chat, combined messages taken apart."""
+    result = []
+    for c in calls:
+        if c.method != "sendMessage" or c.chat_id != chat_id:
+            continue
+        if isinstance(c.result, dict) and "error" in c.result:
+            continue
+        result.extend(c.text.split("\n\n")[1:] if c.text.startswith("🔔 共") else [c.text])
+    return result
+
+
 def to(bot: Harness, calls: list[Any], work_no: str) -> list[str]:
-    """Return the texts sent privately to one member."""
-    user = uid(bot, work_no)
-    return [c.text for c in calls if c.method == "sendMessage" and c.chat_id == user]
+    """Return this feature's notifications (they name an item #N) sent privately to a member.
+
+    Other features (check-in, handover) remind the same people at the same times.
+    """
+    return [t for t in notes(calls, uid(bot, work_no)) if re.search(r"#\d+", t)]
+
+
+def group(bot: Harness, calls: list[Any]) -> list[str]:
+    """Return the notifications posted in the team chat."""
+    return notes(calls, bot.settings.team_chat)
 
 
 def items(bot: Harness) -> list[dict[str, Any]]:
@@ -176,8 +196,8 @@ async def test_member_who_never_started_the_bot_is_mentioned_in_the_team_chat(
 ) -> None:
     await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
     calls = await bot.advance("2026-11-23 10:00")
-    group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
-    assert any("李四" in t and "还有 30 分钟" in t and "/start" in t for t in group)
+    posted = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
+    assert any("李四" in t and "催付 #1" in t and "还有 30 分钟" in t for t in posted)
     assert bot.svc.members.by_work_no(AGENT).can_dm is False
 
 
@@ -340,12 +360,12 @@ async def test_shipped_order_is_checked_on_day_seven(bot: Harness) -> None:
 
 async def test_routine_reminders_reach_the_team_chat(bot: Harness) -> None:
     calls = await bot.advance("2026-11-23 17:00")
-    group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
-    assert group == ["📝 请在 18:00 前提交今日工作日报。"]
+    assert [t for t in group(bot, calls) if "日报" in t] == ["📝 请在 18:00 前提交今日工作日报。"]
     calls = await bot.advance("2026-11-30 08:00")
-    group = [c.text for c in calls if c.chat_id == bot.settings.team_chat]
-    assert sum("日报" in t for t in group) == 6  # Tuesday to Sunday
-    assert group[-1] == "📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。"
+    posted = group(bot, calls)
+    assert sum("18:00 前提交今日工作日报" in t for t in posted) == 6  # Tuesday to Sunday
+    meeting = [t for t in posted if "周例会" in t]
+    assert meeting == ["📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。"]
 
 
 async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness) -> None:
