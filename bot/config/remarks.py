@@ -37,7 +37,7 @@ class RemarksSettings:
     couriers: tuple[str, ...] = DEFAULT_COURIERS
     precedence: tuple[Colour, ...] = DEFAULT_PRECEDENCE
     seller_format: str = "{work_no}号客服"
-    live_days: int = 30
+    live_days: int = 14
 
     def limit(self, platform: str | None) -> int:
         """Return the memo limit in bytes of a platform (the default for unknown ones)."""
@@ -80,7 +80,7 @@ def parse(section: Section, core: Settings) -> RemarksSettings:
         couriers=_couriers(section),
         precedence=_precedence(section),
         seller_format=_seller_format(section),
-        live_days=int(section.positive("live_days", 30)),
+        live_days=int(section.positive("live_days", 14)),
     )
 
 

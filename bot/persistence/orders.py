@@ -73,10 +73,12 @@ class OrderRepo:
         self.store.archive.append(ARCHIVE, month, event)
         self._index[order_no].add(month)
         events.append(event)
-        self._live.upsert(
-            {"order_no": order_no, "events": events, "updated": iso(now)},
-            _Q.order_no == order_no,
-        )
+        live = {"order_no": order_no, "events": events, "updated": iso(now)}
+        # One write each: TinyDB's upsert writes twice (update, then insert) for a new order.
+        if doc is None:
+            self._live.insert(live)
+        else:
+            self._live.update(live, doc_ids=[doc.doc_id])
         self._prune(now)
         return Order.from_events(order_no, events)
 
