@@ -26,7 +26,7 @@ _ORDER = re.compile(
 )
 _BARE_ORDER = re.compile(r"(?<![\dA-Za-z])(\d{12,25})(?![\dA-Za-z])")
 _CUSTOMER = re.compile(r"(?:客户|顾客|买家|旺旺|昵称)\s*[:：]\s*([^\s，,。；;、！!？?]{1,30})")
-_NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）]|[-*•·])\s*")
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）](?!\d)|[-*•·])\s*")  # not "12.5元"
 _SPACES = re.compile(r"\s+")
 
 EARLY = timedelta(minutes=60)  # an agent arriving this early already belongs to their shift

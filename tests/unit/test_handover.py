@@ -82,6 +82,7 @@ def test_a_courier_tracking_number_is_not_taken_for_the_order_number() -> None:
 def test_list_numbering_and_bullets_are_dropped_from_an_item() -> None:
     assert parse_item("2. 买家:tb_abc 问尺码", MARKS, 300).text == "买家:tb_abc 问尺码"
     assert parse_item("- 补发赠品", MARKS, 300).text == "补发赠品"
+    assert parse_item("12.5元差价待退", MARKS, 300).text == "12.5元差价待退"
 
 
 def test_worried_customer_is_not_urgent_without_an_explicit_mark() -> None:
