@@ -23,6 +23,10 @@ async def _boom(update: Update, _context: BotContext) -> None:
     raise RuntimeError(f"订单表损坏 for {update.effective_user.id}")
 
 
+async def _boom_text(update: Update, _context: BotContext) -> None:
+    raise ValueError(f"无法解析：{update.effective_message.text}")
+
+
 async def _boom_button(_update: Update, _context: BotContext) -> None:
     raise KeyError("handover:ack:17")
 
@@ -32,6 +36,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     """The demo application with two broken handlers added, as a feature bug would be."""
     async with Harness(tmp_path / "data") as harness:
         harness.app.add_handler(CommandHandler("boom", _boom))
+        harness.app.add_handler(CommandHandler("boomtext", _boom_text))
         harness.app.add_handler(CallbackQueryHandler(_boom_button, pattern=r"^boom:"))
         yield harness
 
@@ -114,3 +119,15 @@ async def test_the_error_goes_to_the_log_file_under_the_data_folder(bot: Harness
     code = CODE.search(bot.texts(calls)[0])
     log_text = (bot.data_dir / "logs" / "bot.log").read_text(encoding="utf-8")
     assert code and f"error {code.group(1)}" in log_text and "RuntimeError" in log_text
+
+
+async def test_customer_phone_numbers_stay_out_of_the_log_and_the_admin_message(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.send("90", "/start", private=True)
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+        calls = await bot.send("1", "/boomtext 张女士 13812345678 上海市浦东新区")
+    [to_admin] = [c for c in calls if c.chat_id == _admin(bot)]
+    assert "138****5678" in to_admin.text and "13812345678" not in to_admin.text
+    assert "138****5678" in caplog.text and "13812345678" not in caplog.text
+    assert "'/boomtext'" in caplog.text  # enough to find the command, not the customer's text
