@@ -225,7 +225,10 @@ async def remind(svc: Services, timer: Timer, late: bool) -> None:
     for member in _agents_on(svc, occ):
         if member.user_id not in written:
             svc.scheduler.notify(
-                {"user": member.user_id}, text, key=f"handover:remind:{key}:{member.user_id}"
+                {"user": member.user_id},
+                text,
+                key=f"handover:remind:{key}:{member.user_id}",
+                due=timer.due,  # sent after downtime, it is marked 【补发】
             )
 
 
@@ -307,7 +310,10 @@ async def alert(svc: Services, timer: Timer, late: bool) -> None:
     parts.append("请安排接班同事处理：/handover ack <编号> 或 /handover reassign <编号> <工号>")
     ids = ",".join(str(i.id) for i in items)
     svc.scheduler.notify(
-        {"leads": occ.shift.key}, "\n".join(parts), key=f"handover:alert:{key}:{ids}:{iso(now)}"
+        {"leads": occ.shift.key},
+        "\n".join(parts),
+        key=f"handover:alert:{key}:{ids}:{iso(now)}",
+        due=timer.due,
     )
     for item in items:
         item.alerted_for = key
@@ -358,7 +364,10 @@ async def escalate(svc: Services, timer: Timer, late: bool) -> None:
         f"{fmt.brief(item, svc.settings.timezone)}"
     )
     svc.scheduler.notify(
-        {"leads": occ.shift.key if occ else None}, text, key=f"handover:urgent:{item.id}"
+        {"leads": occ.shift.key if occ else None},
+        text,
+        key=f"handover:urgent:{item.id}",
+        due=timer.due,
     )
     item.escalated = True
     repo.save(item)

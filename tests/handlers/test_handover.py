@@ -370,6 +370,45 @@ async def test_items_and_their_timers_survive_a_restart(tmp_path: Path) -> None:
         bot.assert_clean()
 
 
+async def test_a_reminder_missed_while_the_bot_was_down_is_sent_once_after_restart(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path / "data", start="2026-11-23 16:50") as bot:
+        bot.api.started.add(user_id(bot, "3"))
+        await bot.send("2", "/handover 客户问发票")
+        bot.clock.set(bot.at("2026-11-23 17:40"))  # down from 16:50 to 17:40
+        before = len(bot.api.calls)
+        await bot.restart()
+        calls = bot.api.calls[before:]
+        [reminder] = [c for c in calls if "交接提醒" in c.text and c.chat_id == user_id(bot, "3")]
+        assert reminder.text.startswith("【补发】⏰ 交接提醒：白班 17:30 下班")
+        await bot.restart()
+        again = await bot.advance("2026-11-23 18:00")
+        assert not any("交接提醒" in c.text for c in bot.api.calls[before + len(calls) :])
+        assert not any("交接提醒" in t for t in bot.texts(again))
+        bot.assert_clean()
+
+
+async def test_a_rollover_missed_while_down_posts_the_item_to_the_running_shift_once(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path / "data", start="2026-11-23 16:50") as bot:
+        await bot.send("2", "/handover 客户问发票")
+        bot.clock.set(bot.at("2026-11-24 09:30"))  # down through the night and the login
+        before = len(bot.api.calls)
+        await bot.restart()
+        calls = bot.api.calls[before:]
+        item = repo(bot).get(1)
+        assert (item.to_occ, item.rollovers) == ("day:2026-11-24", 1)
+        assert any(
+            "晚班 11-23 下班，1 项交接未完成，顺延给 白班 11-24" in t for t in bot.texts(calls)
+        )
+        assert len(cards(calls)) == 1  # posted by the rollover, not again by the login timer
+        alert = await bot.advance("2026-11-24 09:45")
+        assert any("交接未接收提醒（白班 11-24）" in t for t in bot.texts(alert))
+        bot.assert_clean()
+
+
 # ---- history and storage ----------------------------------------------------------------
 
 
