@@ -192,3 +192,12 @@ async def test_team_settings_change_the_order_number_rules(tmp_path: Path) -> No
         [long] = bot.texts(await bot.send("1", f"/remark {JD} 客户要求仔细包装好"))
         assert "超过京东备注上限 30 字节" in long
         bot.assert_clean()
+
+
+async def test_the_account_an_agent_holds_tells_tmall_from_taobao(bot: Harness) -> None:
+    await bot.send("80", "/assign 淘宝C店1 2")
+    await bot.send("80", "/assign 天猫旗舰店 3")
+    [taobao] = bot.texts(await bot.send("2", f"/remark {TMALL} 标准"))
+    [tmall] = bot.texts(await bot.send("3", "/remark 3659284710562839472 标准"))
+    assert "（淘宝）" in taobao and "（天猫）" in tmall
+    assert bot.svc.feature["orders"].get(TMALL).platform == "taobao"
