@@ -1123,8 +1123,8 @@ async def review_decision(update: Update, context: BotContext) -> None:
     owner = context.svc.members.get(item["owner"])
     context.svc.scheduler.notify(
         {"user": item["owner"]},
-        f"📌 组长 {member.name} 复核客户 {who}（#{item['id']}）：需要继续跟进。第 {item['visit']} 次回访 "
-        f"{ds.fmt(parse_iso(item['due']))} 前完成。",
+        f"📌 组长 {member.name} 复核客户 {who}（#{item['id']}）：需要继续跟进。"
+        f"第 {item['visit']} 次回访 {ds.fmt(parse_iso(item['due']))} 前完成。",
         key=f"deadlines:{item['id']}:review-go:{iso(now)}",
         kind="deadlines",
     )
