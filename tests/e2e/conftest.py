@@ -83,6 +83,13 @@ class BotProcess:
                 raise AssertionError("the bot did not stop within 10 s of SIGTERM") from None
         return proc.returncode
 
+    def kill(self) -> None:
+        """Kill the bot with SIGKILL, as a power cut or the OOM killer would."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+
     def output(self) -> str:
         """Return everything the bot printed in its last run."""
         path = self.logs / f"bot-{self.starts}.out"

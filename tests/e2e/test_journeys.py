@@ -178,3 +178,26 @@ def test_a_reminder_falling_due_while_running_is_sent_on_time(tmp_path: Path) ->
     finally:
         bot.stop()
         fake.close()
+
+
+def test_a_killed_bot_restarts_with_its_data_intact(tmp_path: Path) -> None:
+    fake = FakeTelegram(TEAM_CHAT).start()
+    bot = make_bot(fake, tmp_path)
+    newcomer = Person(777003, "赵小丽")
+    try:
+        bot.start()
+        since = fake.mark()
+        fake.send(newcomer, TEAM_CHAT, "/join 8 赵小丽")
+        ask = _reply_to(fake, TEAM_CHAT, since, "申请加入团队")
+        since = fake.mark()
+        fake.press(LEAD, ask, "批准")
+        fake.wait_for(lambda c: c.method == "editMessageText", since=since)
+        bot.kill()
+        bot.start()  # no 数据文件无法解析: every live file was whole when the process died
+        since = fake.mark()
+        fake.send(newcomer, TEAM_CHAT, "/help")
+        assert "8号客服 赵小丽" in _reply_to(fake, TEAM_CHAT, since).text
+        assert bot.stop() == 0
+    finally:
+        bot.stop()
+        fake.close()
