@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -298,8 +299,8 @@ async def order(update: Update, context: BotContext) -> None:
     await _html(update, "\n".join(lines))
 
 
-def _when(moment: datetime, tz: object) -> str:
-    return f"{moment.astimezone(tz):%m-%d %H:%M}"  # type: ignore[arg-type]
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%m-%d %H:%M}"
 
 
 async def remarks(update: Update, context: BotContext) -> None:

@@ -48,9 +48,14 @@ class OrderRepo:
         self._live = store.db("orders").table("orders")
         self._index: dict[str, set[str]] = defaultdict(set)
         self._pruned: date | None = None
+        live = {doc["order_no"]: doc for doc in self._live.all()}
+        archived: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for month in store.archive.months(ARCHIVE):
             for event in store.archive.read(ARCHIVE, month):
                 self._index[event["order_no"]].add(month)
+                if event["order_no"] in live:
+                    archived[event["order_no"]].append(event)
+        self._repair(live, archived)
 
     def month_of(self, moment: datetime) -> str:
         """Return the archive month (local ``YYYY-MM``) of a moment."""
@@ -105,6 +110,13 @@ class OrderRepo:
     def live_count(self) -> int:
         """Return how many orders the live file holds."""
         return len(self._live)
+
+    def _repair(self, live: dict[str, Any], archived: dict[str, list[dict[str, Any]]]) -> None:
+        """Bring back events a crash kept out of the live file (the archive is written first)."""
+        for order_no, doc in live.items():
+            events = archived.get(order_no, [])
+            if len(events) > len(doc["events"]):
+                self._live.update({"events": events}, doc_ids=[doc.doc_id])
 
     def _archived_events(self, order_no: str) -> list[dict[str, Any]]:
         events = []

@@ -176,3 +176,16 @@ def test_sales_credit_the_current_seller_in_the_month_of_the_first_remark(tmp_pa
     assert {k: len(v) for k, v in november.items()} == {"1": 1, "2": 1}
     dec = book.sales(datetime(2026, 12, 1, tzinfo=TZ), datetime(2027, 1, 1, tzinfo=TZ))
     assert {k: len(v) for k, v in dec.items()} == {"2": 1}
+
+
+def test_an_event_the_live_file_missed_in_a_crash_is_restored_at_start(tmp_path: Path) -> None:
+    book = book_at(tmp_path)
+    book.write_remark("123456789012", "发顺丰", author=ZHANG, seller=ZHANG, at=NOW, platform="jd")
+    book.write_remark("123456789012", "发圆通", author=ZHANG, seller=ZHANG, at=NOW, platform=None)
+    doc = book.repo._live.all()[0]
+    # simulate a crash after the archive append but before the live write
+    book.repo._live.update({"events": doc["events"][:1]}, doc_ids=[doc.doc_id])
+    reopened = book_at(tmp_path)
+    order = reopened.get("123456789012")
+    assert order is not None and order.current is not None
+    assert order.current.canonical == "1号客服、发圆通快递"
