@@ -1,7 +1,8 @@
 """Deadlines: dunning, follow-up cadence, platform tickets, routine reminders and escalation.
 
-Every open item keeps exactly one pending timer (its next ladder rung) in the scheduler, so
-one command rewrites the schedule once; the timer handler sends that rung and arms the next.
+Every open item stores its next ladder rung (``rung``, ``next_at``); the scheduler holds one
+timer, ``deadlines:tick``, at the earliest of them. When it fires, every item that reached
+a rung sends it (the latest one after downtime) and moves to the next, in one batch.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
@@ -49,7 +51,6 @@ DUNNING = "dunning"
 FOLLOWUP = "followup"
 TICKET = "ticket"
 SHIPPED = "shipped"
-KIND_LABELS = {DUNNING: "催付", FOLLOWUP: "回访", TICKET: "工单", SHIPPED: "发货回访"}
 
 UNPAID_USAGE = "用法：/unpaid <订单号> [平台] [下单时间]，例如 /unpaid 3391827740 天猫 昨天 21:10"
 DUNNED_USAGE = "用法：/dunned <订单号> <结果>，例如 /dunned 3391827740 电话未接，已旺旺留言"
@@ -70,7 +71,7 @@ REASSIGN_USAGE = "用法：/reassign <编号> <工号>，例如 /reassign 12 3"
 COMMANDS = [
     CommandSpec(
         "unpaid",
-        UNPAID_USAGE.removeprefix("用法："),
+        "/unpaid <订单号> [平台] [下单时间]",
         "登记拍下未付款订单，按催付时限提醒",
         aliases=("催付",),
     ),
@@ -134,7 +135,7 @@ class DeadlineService:
     # ---- time helpers -------------------------------------------------------------------
 
     @property
-    def tz(self) -> Any:
+    def tz(self) -> ZoneInfo:
         """Return the team's timezone."""
         return self.svc.settings.timezone
 
@@ -1012,8 +1013,8 @@ async def reassign(update: Update, context: BotContext) -> None:
     previous = context.svc.members.get(item["owner"])
     now = context.svc.clock.now()
     context.svc.scheduler.notify(
-        {"user": target.user_id},
-        f"📌 {member.name} 把 {ds.describe(item)} 转交给您，"
+        ds.route_owner({**item, "owner": target.user_id}, now),
+        f"📌 {member.name} 把 {ds.describe(item)} 转交给 {_who(target)}，"
         f"应于 {ds.fmt(parse_iso(item['due']))} 完成。",
         key=f"deadlines:{item['id']}:reassign:{iso(now)}:{target.user_id}",
         kind="deadlines",
@@ -1122,7 +1123,7 @@ async def review_decision(update: Update, context: BotContext) -> None:
     ds.arm_tick()
     owner = context.svc.members.get(item["owner"])
     context.svc.scheduler.notify(
-        {"user": item["owner"]},
+        ds.route_owner(item, now),
         f"📌 组长 {member.name} 复核客户 {who}（#{item['id']}）：需要继续跟进。"
         f"第 {item['visit']} 次回访 {ds.fmt(parse_iso(item['due']))} 前完成。",
         key=f"deadlines:{item['id']}:review-go:{iso(now)}",

@@ -334,11 +334,12 @@ async def test_overdue_is_for_leads_and_groups_by_owner(bot: Harness) -> None:
 
 async def test_reassign_by_owner_or_lead_only(bot: Harness) -> None:
     start_all(bot)
+    await bot.advance("2026-11-23 09:00")  # 王五's shift has started: he is told himself
     await bot.send(AGENT, "/unpaid 3391827740")
     assert "只有组长或该待办的负责人" in bot.texts(await bot.send("3", "/reassign 1 3"))[0]
     calls = await bot.send(AGENT, "/reassign 1 3")
     assert "从 2号 李四 转交给 3号 王五" in bot.texts(calls)[0]
-    assert any("转交给您" in t for t in to(bot, calls, "3"))
+    assert any("转交给 3号 王五" in t for t in to(bot, calls, "3"))
     assert items(bot)[0]["owner"] == uid(bot, "3")
     assert "已经是" in bot.texts(await bot.send("80", "/reassign 1 3"))[0]
     assert "用法：/reassign" in bot.texts(await bot.send("80", "/reassign 1"))[0]
