@@ -381,3 +381,19 @@ async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness)
     await bot.restart()  # the next day, to the admin who can now be messaged privately
     [call] = [c for c in bot.api.calls if "未覆盖 2027 年" in c.text]
     assert call.chat_id == uid(bot, "90")
+
+
+async def test_a_burst_of_reminders_is_one_message_per_recipient(bot: Harness) -> None:
+    start_all(bot)
+    await bot.advance("2026-11-23 10:00")
+    ds = bot.svc.feature["deadlines"]
+    member = bot.svc.members.by_work_no(AGENT)
+    for n in range(150):  # ERP tickets: due in 24 h, warned at 09:30 tomorrow, all at once
+        ds.open_item("ticket", "erp", f"E{n:04d}", member, bot.svc.clock.now())
+    calls = await bot.advance("2026-11-24 09:30")
+    mine = [c for c in calls if c.chat_id == uid(bot, AGENT) and "ERP工单" in c.text]
+    assert len(mine) == 1 and len(mine[0].text) <= 4096
+    assert mine[0].text.startswith("🔔 共 150 条提醒") and "另有" in mine[0].text
+    shown = mine[0].text.count("还有 30 分钟到期")
+    hidden = int(re.search(r"另有 (\d+) 条", mine[0].text).group(1))
+    assert shown + hidden == 150
