@@ -122,7 +122,11 @@ class Scheduler:
         if start >= end - PLAN_STEP:
             return  # planned far enough ahead; planners are idempotent, so steps are safe
         for planner in self._planners:
-            planner(self._require_svc(), start, end)
+            try:
+                planner(self._require_svc(), start, end)
+            except Exception:
+                # One feature's broken planner must not silence every other reminder.
+                log.exception("planner %r failed for %s–%s", planner, start, end)
         self.timers.set_meta("planned_until", iso(end))
 
     async def run_due(self) -> int:
@@ -168,8 +172,14 @@ class Scheduler:
 
     async def _flush(self, now: datetime) -> None:
         notes = self.outbox.due(now)
-        if notes and self.deliver is not None:
+        if not notes or self.deliver is None:
+            return
+        try:
             await self.deliver([(n, now - n.due > LATE_AFTER) for n in notes])
+        except Exception:
+            # Telegram unreachable (timeout, network): what was not marked sent is retried
+            # at the next wake-up; the bot must keep running, at start-up too.
+            log.exception("delivering %d notifications failed; will retry", len(notes))
 
     def attach(self, application: Application) -> None:
         """Wake the dispatcher with the application's JobQueue (live mode)."""

@@ -198,11 +198,6 @@ async def test_the_local_api_refuses_what_telegram_refuses(
         assert status == 400 and refused in body["description"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/delivery.py lets a NetworkError escape run_due, so a Telegram timeout while "
-    "post_init delivers overdue reminders stops the bot from starting",
-)
 async def test_a_network_timeout_at_start_up_does_not_stop_the_bot(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

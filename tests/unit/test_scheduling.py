@@ -172,11 +172,6 @@ async def test_the_clock_never_goes_back_while_advancing(rig: Rig) -> None:
     assert rig.clock.now() == START + timedelta(minutes=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scheduler.plan() does not guard planners: one feature's failing planner raises out "
-    "of every run_due, so no timer or reminder of any feature goes out (and start-up fails)",
-)
 async def test_a_failing_planner_does_not_stop_the_other_timers_and_reminders(rig: Rig) -> None:
     def broken(_svc: Any, _start: datetime, _end: datetime) -> None:
         raise RuntimeError("排班表缺少班次")
