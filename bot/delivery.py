@@ -67,7 +67,9 @@ class Delivery:
         if "leads" in recipient:
             if self.svc.settings.leads_chat is not None:
                 return [("chat", self.svc.settings.leads_chat)]
-            return [("user", m.user_id) for m in self.svc.leads(recipient["leads"])]
+            leads = [("user", m.user_id) for m in self.svc.leads(recipient["leads"])]
+            # No lead and no admin registered: the team chat rather than nobody, forever.
+            return leads or [("chat", self.svc.settings.team_chat)]
         raise ValueError(f"unknown recipient {recipient!r}")
 
     async def _send_private(self, member: Member, notes: list[tuple[Notification, bool]]) -> bool:

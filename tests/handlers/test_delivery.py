@@ -243,3 +243,13 @@ async def test_the_local_api_refuses_a_button_answer_longer_than_200(bot: Harnes
     long = {"callback_query_id": "1", "text": "提" * 201}
     assert bot.api.handle("answerCallbackQuery", long)[0] == 400
     assert bot.api.handle("answerCallbackQuery", {**long, "text": "提" * 200})[0] == 200
+
+
+async def test_a_lead_alert_with_no_lead_or_admin_left_goes_to_the_team_chat(
+    bot: Harness,
+) -> None:
+    for work_no in ("80", "90"):
+        bot.svc.members.update(_uid(bot, work_no), removed=True)
+    bot.svc.scheduler.notify({"leads": "day"}, "无人接收的组长提醒", key="orphan")
+    sent = _with(await bot.advance("2026-11-23 08:31"), "无人接收的组长提醒")
+    assert [c.chat_id for c in sent] == [bot.settings.team_chat]
