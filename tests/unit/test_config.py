@@ -104,13 +104,18 @@ def test_a_missing_settings_file_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_the_command_line_stops_with_one_line_on_a_bad_setting(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace('"08:50"', '"08:3O"', 1),
-                   encoding="utf-8")
+    bad.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace('"08:50"', '"08:3O"', 1), encoding="utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "bot.py", "check-config", "--config", str(bad)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["配置错误 [shifts[0].checkin_deadline]: 时间格式应为 HH:MM（如 08:30），"
-                     "收到 '08:3O'"]
+    assert lines == [
+        "配置错误 [shifts[0].checkin_deadline]: 时间格式应为 HH:MM（如 08:30），收到 '08:3O'"
+    ]

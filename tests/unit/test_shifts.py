@@ -42,5 +42,4 @@ def test_three_in_the_morning_belongs_to_no_shift() -> None:
 
 def test_occurrences_between_lists_logins_in_order() -> None:
     found = occurrences_between(SHIFTS, at("2026-11-23 00:00"), at("2026-11-24 12:00"), TZ)
-    assert [(o.day.day, o.shift.key) for o in found] == [(23, "day"), (23, "night"),
-                                                          (24, "day")]
+    assert [(o.day.day, o.shift.key) for o in found] == [(23, "day"), (23, "night"), (24, "day")]
