@@ -1,0 +1,121 @@
+"""Shared first steps of the deadlines commands: read the arguments, find the item, check."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+
+from bot.domain.errors import UserError
+from bot.domain.members import Member
+from bot.handlers.common import args_of, reply, require_member
+from bot.handlers.deadline_service import SHIPPED, TICKET, DeadlineService, service
+from bot.services import BotContext, Services
+
+log = logging.getLogger(__name__)
+
+_ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{4,40}$")
+
+Finder = Callable[[DeadlineService, str], "dict[str, Any] | None"]
+
+
+@dataclass
+class Command:
+    """A deadlines command that passed its first checks: who sent it, with what."""
+
+    ds: DeadlineService
+    member: Member
+    args: list[str]
+
+
+@dataclass
+class ItemCommand(Command):
+    """A command about one open item, found from its first argument."""
+
+    item: dict[str, Any]
+
+
+async def command(
+    update: Update, context: BotContext, usage: str, least: int, most: int | None = None
+) -> Command | None:
+    """Return the command with ``least``…``most`` arguments, else reply its usage (None)."""
+    ds = service(context)
+    member = require_member(update, context)
+    args = args_of(update.effective_message)
+    if len(args) < least or (most is not None and len(args) > most):
+        await reply(update, usage)
+        return None
+    return Command(ds, member, args)
+
+
+async def item_command(
+    update: Update,
+    context: BotContext,
+    usage: str,
+    find: Finder,
+    missing: str,
+    least: int = 1,
+    most: int | None = None,
+) -> ItemCommand | None:
+    """Return the command and the item its first argument names, else reply why (None).
+
+    ``missing`` says what was not found; ``{ref}`` in it stands for the user's word.
+    """
+    cmd = await command(update, context, usage, least, most)
+    if cmd is None:
+        return None
+    item = find(cmd.ds, cmd.args[0])
+    if item is None:
+        await reply(update, missing.format(ref=cmd.args[0]) + f"\n{usage}")
+        return None
+    return ItemCommand(cmd.ds, cmd.member, cmd.args, item)
+
+
+def finder(kind: str) -> Finder:
+    """Return a finder of the open item of ``kind`` with a reference (order, customer)."""
+    return lambda ds, ref: ds.items.find(kind, ref)
+
+
+def by_number(ds: DeadlineService, text: str) -> dict[str, Any] | None:
+    """Return the open item numbered ``12`` or ``#12``."""
+    cleaned = text.removeprefix("#")
+    return ds.items.get(int(cleaned)) if cleaned.isdigit() else None
+
+
+def by_number_or_ref(ds: DeadlineService, text: str) -> dict[str, Any] | None:
+    """Return the ticket or shipping check with this reference, else the item so numbered."""
+    for item in ds.items.find_ref(text):
+        if item["type"] in (TICKET, SHIPPED):
+            return item
+    return by_number(ds, text)
+
+
+def order_no(svc: Services, text: str) -> str:
+    """Return a checked order number (by the orders feature when present)."""
+    orders = svc.feature.get("orders")
+    if orders is not None and hasattr(orders, "validate_order_no"):
+        try:
+            return str(orders.validate_order_no(text))
+        except UserError:
+            raise
+        except ValueError as err:
+            raise UserError(str(err)) from None
+    if not _ORDER_NO.match(text):
+        raise UserError(f"订单号“{text}”格式不对：应为 4–40 位字母、数字或连字符。")
+    return text
+
+
+def detect_platform(svc: Services, order: str) -> str | None:
+    """Return the platform an order number belongs to, when the orders feature can tell."""
+    orders = svc.feature.get("orders")
+    if orders is None or not hasattr(orders, "detect_platform"):
+        return None
+    try:
+        return orders.detect_platform(order)
+    except Exception as err:  # detection is a convenience; the order still gets chased
+        log.warning("platform detection failed for %s: %s", order, err)
+        return None

@@ -1,0 +1,121 @@
+"""The daily C/B review: leads see today's C customers and a sample of B, with buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+
+from bot.domain.followup import sample_for_review
+from bot.domain.members import Role
+from bot.domain.text import mask_phones
+from bot.handlers.common import require_member
+from bot.handlers.deadline_alerts import notify_owner
+from bot.handlers.deadline_service import FOLLOWUP, REVIEW, DeadlineService, service
+from bot.persistence.timers import Timer
+from bot.services import BotContext, Services
+
+log = logging.getLogger(__name__)
+
+PATTERN = r"^deadlines:review:\d+:(stop|go)$"
+
+
+async def on_review(svc: Services, timer: Timer, _late: bool) -> None:
+    """Send the leads today's C customers (all) and a sample of B for review, with buttons."""
+    ds: DeadlineService = svc.feature["deadlines"]
+    pending = [i for i in ds.items.all() if i["type"] == FOLLOWUP and i.get("review") == "pending"]
+    c_items = [i for i in pending if i["cls"] == "C"]
+    b_items = [i for i in pending if i["cls"] == "B"]
+    picked = set(sample_for_review([i["id"] for i in b_items], ds.conf.review_share_b, timer.key))
+    for item in b_items:
+        ds.items.update(item["id"], review="asked" if item["id"] in picked else "skipped")
+    asked = c_items + [i for i in b_items if i["id"] in picked]
+    if not asked:
+        return
+    chat = _review_chat(svc)
+    await _send(
+        svc,
+        chat,
+        f"📋 今日客户复核：C 类 {len(c_items)} 位（全部）、"
+        f"B 类抽查 {len(asked) - len(c_items)} 位。",
+        None,
+    )
+    for item in asked:
+        text = (
+            f"{item['cls']} 类客户复核 #{item['id']}：{mask_phones(item['ref'])}\n"
+            f"顾虑：{item.get('concern') or '未填写'} · 负责人 {ds.owner_of(item)}"
+            f" · 已回访 {len(item['visits'])} 次"
+        )
+        await _send(svc, chat, text, _buttons(item["id"]))
+
+
+def _buttons(item_id: int) -> InlineKeyboardMarkup:
+    """Return the 无需跟进 / 继续跟进 buttons of one reviewed customer."""
+    choices = (("无需跟进", "stop"), ("继续跟进", "go"))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=f"{REVIEW}:{item_id}:{verdict}")
+                for label, verdict in choices
+            ]
+        ]
+    )
+
+
+def _review_chat(svc: Services) -> int:
+    """Return the leads' chat, else a lead the bot can message, else the team chat."""
+    if svc.settings.leads_chat is not None:
+        return svc.settings.leads_chat
+    reachable = [m for m in svc.leads(None) if m.can_dm is not False]
+    return reachable[0].user_id if reachable else svc.settings.team_chat
+
+
+async def _send(svc: Services, chat: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Send a review message; a lead who blocked the bot gets it in the team chat."""
+    try:
+        await svc.bot.send_message(chat, text, reply_markup=markup)
+    except (Forbidden, BadRequest) as err:
+        log.info("review to %s refused (%s); sending to the team chat", chat, err)
+        if chat > 0:
+            svc.members.update(chat, can_dm=False)
+        await svc.bot.send_message(svc.settings.team_chat, text, reply_markup=markup)
+
+
+async def review_decision(update: Update, context: BotContext) -> None:
+    """Apply a lead's 无需跟进 / 继续跟进 on a reviewed customer."""
+    query = update.callback_query
+    member = require_member(update, context)
+    if member.role < Role.LEAD:
+        await query.answer("需要组长权限才能复核。", show_alert=True)
+        return
+    _, _, raw_id, verdict = query.data.split(":")
+    ds = service(context)
+    item = ds.items.get(int(raw_id))
+    if item is None or item.get("review") not in ("pending", "asked"):
+        await query.answer("该客户已处理过了。")
+        return
+    who = mask_phones(item["ref"])
+    if verdict == "stop":
+        ds.items.update(item["id"], review="stop")
+        ds.close(item, "no_followup", member)
+        await query.answer("已确认无需跟进。")
+        await query.edit_message_text(f"#{item['id']} {who}：{member.name} 确认无需跟进，已结束。")
+        return
+    now = context.svc.clock.now()
+    if item.get("paused"):
+        ds.restart_cycle(item, now, review="go", paused=False)
+    else:
+        ds.items.update(item["id"], review="go")
+    notify_owner(
+        ds,
+        item,
+        now,
+        f"📌 组长 {member.name} 复核客户 {who}（#{item['id']}）：需要继续跟进。"
+        f"第 {item['visit']} 次回访 {ds.due_of(item)} 前完成。",
+        "review-go",
+    )
+    await query.answer("已安排继续跟进。")
+    await query.edit_message_text(
+        f"#{item['id']} {who}：{member.name} 要求继续跟进（负责人 {ds.owner_of(item)}）。"
+    )
