@@ -104,57 +104,6 @@ def hamming(a: str, b: str) -> int:
     return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
-_YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_MD = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
-_YM = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
-_RELATIVE = {
-    "今天": 0,
-    "今日": 0,
-    "明天": 1,
-    "明日": 1,
-    "后天": 2,
-    "昨天": -1,
-    "昨日": -1,
-    "前天": -2,
-}
-
-
-def parse_day(text: str, today: date) -> date:
-    """Parse 2026-11-24, 11-24, 11月24日, 今天/明天/昨天; raise ValueError with a Chinese hint."""
-    value = text.strip()
-    if value in _RELATIVE:
-        return today + timedelta(days=_RELATIVE[value])
-    try:
-        if match := _YMD.match(value):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _MD.match(value):
-            return _nearest_year(int(match[1]), int(match[2]), today)
-    except ValueError:
-        pass
-    raise ValueError(f"日期格式不对：{text!r}（可写 2026-11-24、11-24、11月24日、今天、明天）")
-
-
-def _nearest_year(month: int, day: int, today: date) -> date:
-    """Pick the year that puts month/day closest to today (12-31 typed in January is last year)."""
-    options = []
-    for year in (today.year - 1, today.year, today.year + 1):
-        try:
-            options.append(date(year, month, day))
-        except ValueError:
-            continue
-    if not options:
-        raise ValueError("no such day")
-    return min(options, key=lambda d: abs((d - today).days))
-
-
-def parse_month(text: str) -> tuple[int, int]:
-    """Parse 2026-11 or 2026年11月 into (year, month); raise ValueError with a Chinese hint."""
-    match = _YM.match(text.strip())
-    if match and 1 <= int(match[2]) <= 12:
-        return int(match[1]), int(match[2])
-    raise ValueError(f"月份格式不对：{text!r}（应为 YYYY-MM，如 2026-11）")
-
-
 WEEKDAYS = "一二三四五六日"
 
 

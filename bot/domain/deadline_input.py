@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from bot.domain.dates import looks_like_day, parse_day
 from bot.domain.errors import UserError
 from bot.domain.times import parse_hhmm
 
 TIME_HELP = "时间可写 8:30、08:30、昨天 21:10 或 11-21 21:10"
 
-_DAY_WORDS = {"明天": -1, "今天": 0, "昨天": 1, "前天": 2}  # 明天 parses, then is refused
-_MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
 _CLOCK = re.compile(r"^\d{1,2}[:：]\d{2}$")
 
 
@@ -20,7 +19,7 @@ def looks_like_time(tokens: list[str]) -> bool:
     if not tokens:
         return False
     first = tokens[0]
-    return bool(_CLOCK.match(first) or first in _DAY_WORDS or _MONTH_DAY.match(first))
+    return bool(_CLOCK.match(first)) or looks_like_day(first)
 
 
 def parse_moment(tokens: list[str], now: datetime) -> tuple[datetime, int]:
@@ -34,10 +33,14 @@ def parse_moment(tokens: list[str], now: datetime) -> tuple[datetime, int]:
     first = tokens[0]
     day: date = now.date()
     used = 1
-    if first in _DAY_WORDS or _MONTH_DAY.match(first):
+    if looks_like_day(first):
         if len(tokens) < 2:
             raise UserError(f"“{first}”后面缺少几点几分。{TIME_HELP}")
-        day = _day_of(first, now)
+        try:
+            # the nearest such date: 明天 or 11-24 typed on 11-23 is then refused as not yet past
+            day = parse_day(first, now.date())
+        except UserError as err:
+            raise UserError(f"{err}{TIME_HELP}") from None
         clock_text = tokens[1]
         used = 2
     else:
@@ -53,18 +56,3 @@ def parse_moment(tokens: list[str], now: datetime) -> tuple[datetime, int]:
             f"{TIME_HELP}"
         )
     return moment, used
-
-
-def _day_of(word: str, now: datetime) -> date:
-    if word in _DAY_WORDS:
-        return now.date() - timedelta(days=_DAY_WORDS[word])
-    match = _MONTH_DAY.match(word)
-    assert match is not None
-    month, day = int(match.group(1)), int(match.group(2))
-    try:
-        candidate = date(now.year, month, day)
-        if (candidate - now.date()).days > 180:  # "12-30" typed on 2 January: last year
-            candidate = date(now.year - 1, month, day)
-    except ValueError:
-        raise UserError(f"日期“{word}”不存在。{TIME_HELP}") from None
-    return candidate

@@ -296,23 +296,3 @@ class Item:
         if self.done or self.to_occ != occ or self.alerted_for == occ or self.ack_due > now:
             return False
         return not self.acked or self.rollovers > 0
-
-
-def parse_day(text: str, today: date) -> date:
-    """Parse 今天/昨天/前天, ``2026-11-23``, ``11-23`` or ``11月23日``; raise UserError."""
-    raw = text.strip()
-    relative = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
-    if raw.lower() in relative:
-        return today - timedelta(days=relative[raw.lower()])
-    match = re.fullmatch(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?", raw)
-    if not match:
-        raise UserError(f"日期格式不对：{raw!r}，可写 2026-11-23、11-23、11月23日、今天或昨天。")
-    year = int(match.group(1)) if match.group(1) else today.year
-    try:
-        day = date(year, int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise UserError(f"没有这一天：{raw}。") from None
-    if not match.group(1) and day > today:
-        # "12-30" typed in January means last December (a 02-29 that did not exist stays).
-        day = date(year - 1, day.month, day.day) if (day.month, day.day) != (2, 29) else day
-    return day

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -207,39 +207,3 @@ def dunning_event(order_no: str, attempt: DunningAttempt, platform: str | None) 
 def utf8_bytes(text: str) -> int:
     """Return the size of ``text`` as the platforms count it (UTF-8 bytes)."""
     return len(text.encode("utf-8"))
-
-
-_DATE_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_DATE_SHORT = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
-_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
-_RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """Read 今天/昨天/前天, ``2026-11-20``, ``11-20`` or ``11月20日``; None if not a date."""
-    token = text.strip()
-    if token in _RELATIVE:
-        return today - timedelta(days=_RELATIVE[token])
-    full = _DATE_FULL.match(token)
-    short = _DATE_SHORT.match(token)
-    try:
-        if full:
-            return date(int(full.group(1)), int(full.group(2)), int(full.group(3)))
-        if short:
-            day = date(today.year, int(short.group(1)), int(short.group(2)))
-            # A date later than today without a year means last year's (12-30 read in January).
-            return day.replace(year=today.year - 1) if day > today else day
-    except ValueError:
-        raise UserError(f"没有这一天：{token}") from None
-    return None
-
-
-def parse_month(text: str) -> tuple[int, int] | None:
-    """Read ``2026-11`` or ``2026年11月`` as (year, month); None if not a month."""
-    match = _MONTH.match(text.strip())
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise UserError(f"没有这个月份：{text.strip()}")
-    return year, month

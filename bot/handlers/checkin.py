@@ -17,12 +17,11 @@ from bot.domain.checkin import (
     attendance_score,
     find_reuse,
     fmt_day,
-    parse_day,
-    parse_month,
     place_checkin,
     split_names,
 )
 from bot.domain.checkin_report import AttendanceRow, ShiftReport, attendance_text, summary_text
+from bot.domain.dates import parse_day, parse_month
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role, parse_work_no
 from bot.domain.roster_rules import LEAVE, OFF_KINDS
@@ -376,13 +375,6 @@ def _member_arg(svc: Services, text: str) -> Member:
     return member
 
 
-def _day_arg(svc: Services, text: str) -> date:
-    try:
-        return parse_day(text, svc.today())
-    except ValueError as err:
-        raise UserError(str(err)) from None
-
-
 async def off(update: Update, context: BotContext) -> None:
     """Mark a member off (请假 or 休息) on a date."""
     svc = context.svc
@@ -394,7 +386,7 @@ async def off(update: Update, context: BotContext) -> None:
     kind = args[2] if len(args) == 3 else LEAVE
     try:
         member = _member_arg(svc, args[0])
-        day = _day_arg(svc, args[1])
+        day = parse_day(args[1], svc.today())
         if kind not in OFF_KINDS:
             raise UserError(f"类型应为 请假 或 休息，收到 {kind!r}")
     except UserError as err:
@@ -424,7 +416,7 @@ async def swap(update: Update, context: BotContext) -> None:
     try:
         first = _member_arg(svc, args[0])
         second = _member_arg(svc, args[1])
-        day = _day_arg(svc, args[2])
+        day = parse_day(args[2], svc.today())
         if first.work_no == second.work_no:
             raise UserError("不能和自己换班")
         for m in (first, second):
@@ -465,7 +457,7 @@ async def undo(update: Update, context: BotContext, args: list[str]) -> None:
         return
     try:
         member = _member_arg(svc, args[0])
-        day = _day_arg(svc, args[1])
+        day = parse_day(args[1], svc.today())
     except UserError as err:
         await reply(update, f"{err}\n{usage}")
         return
@@ -692,7 +684,7 @@ async def duty(update: Update, context: BotContext) -> None:
         await reply(update, DUTY_USAGE)
         return
     try:
-        day = _day_arg(svc, args[0]) if args else svc.today()
+        day = parse_day(args[0], svc.today()) if args else svc.today()
     except UserError as err:
         await reply(update, f"{err}\n{DUTY_USAGE}")
         return
@@ -736,7 +728,7 @@ async def checkins(update: Update, context: BotContext) -> None:
         await reply(update, usage)
         return
     try:
-        day = _day_arg(svc, args[0]) if args else svc.today()
+        day = parse_day(args[0], svc.today()) if args else svc.today()
     except UserError as err:
         await reply(update, f"{err}\n{usage}")
         return
@@ -777,8 +769,8 @@ async def attendance(update: Update, context: BotContext) -> None:
         return
     today = svc.today()
     try:
-        year, month = parse_month(args[0]) if args else (today.year, today.month)
-    except ValueError as err:
+        year, month = parse_month(args[0], today) if args else (today.year, today.month)
+    except UserError as err:
         await reply(update, f"{err}\n{usage}")
         return
     if date(year, month, 1) > today:

@@ -22,6 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.config.handover import HandoverSettings
 from bot.domain import handover_text as fmt
+from bot.domain.dates import parse_day
 from bot.domain.errors import UserError
 from bot.domain.handover import (
     Item,
@@ -32,7 +33,6 @@ from bot.domain.handover import (
     occ_from_key,
     occ_key,
     own_occurrence,
-    parse_day,
     parse_items,
     reminder_at,
     who,
@@ -770,7 +770,7 @@ async def _history(update: Update, context: BotContext, args: list[str]) -> None
     if len(args) > 1:
         raise UsageError("history 后面只写一个日期，例如 /handover history 11-23")
     try:
-        day = parse_day(args[0], svc.today()) if args else svc.today()
+        day = parse_day(args[0], svc.today(), past=True) if args else svc.today()
     except UserError as err:
         raise UsageError(str(err)) from None
     repo = _repo(svc)

@@ -17,9 +17,10 @@ from telegram.constants import ParseMode
 from telegram.ext import Application
 
 from bot.config.remarks import RemarksSettings
+from bot.domain.dates import read_day, read_month
 from bot.domain.errors import UserError
 from bot.domain.members import WEEKDAY_NAMES, Member, Role, parse_work_no
-from bot.domain.orders import Order, RemarkVersion, parse_day, parse_month
+from bot.domain.orders import Order, RemarkVersion
 from bot.domain.remarks import Colour, mask_customer_data
 from bot.handlers.common import (
     CommandSpec,
@@ -311,7 +312,7 @@ async def remarks(update: Update, context: BotContext) -> None:
     seller: Member | None = None
     try:
         for arg in args:
-            parsed = parse_day(arg, svc.today())
+            parsed = read_day(arg, svc.today(), past=True)
             if parsed is not None and day is None:
                 day = parsed
             elif parsed is None and seller is None:
@@ -391,10 +392,10 @@ def _period(arg: str | None, today: date) -> tuple[date, date, str]:
     if arg is None:
         start = today.replace(day=1)
         return start, _next_month(start), f"{start:%Y-%m}（本月至今）"
-    day = parse_day(arg, today)
+    day = read_day(arg, today, past=True)
     if day is not None:
         return day, day + timedelta(days=1), f"{day:%Y-%m-%d}"
-    month = parse_month(arg)
+    month = read_month(arg, today)
     if month is None:
         raise UserError(f"看不懂「{arg}」：应为日期（如 11-20）或月份（如 2026-11）。")
     start = date(month[0], month[1], 1)

@@ -173,7 +173,7 @@ async def test_sales_counts_orders_per_work_number_for_leads_only(bot: Harness) 
     [day] = bot.texts(await bot.send("80", "/sales 11-22"))
     assert "没有备注过的订单" in day
     [bad] = bot.texts(await bot.send("80", "/sales 2026-13"))
-    assert "没有这个月份" in bad and "用法：/sales" in bad
+    assert "月份「2026-13」不存在" in bad and "用法：/sales" in bad
 
 
 async def test_history_survives_a_restart(bot: Harness) -> None:

@@ -54,7 +54,7 @@ async def test_off_bad_input_changes_nothing(bot: Harness) -> None:
         "/off 3": "用法：/off",
         "/off x 11-24": "工号应为数字",
         "/off 44 11-24": "没有工号为 44 的成员",
-        "/off 3 13-40": "日期格式不对",
+        "/off 3 13-40": "日期「13-40」不存在",
         "/off 3 11-24 出差": "类型应为 请假 或 休息",
         "/off 2 11-25": "本来就不上班",
     }
@@ -167,9 +167,9 @@ async def test_checkins_lists_each_shift_for_the_lead(bot: Harness) -> None:
 
 async def test_checkins_and_attendance_bad_input(bot: Harness) -> None:
     [text] = bot.texts(await bot.send("80", "/checkins 11-99"))
-    assert "日期格式不对" in text and "用法：/checkins" in text
+    assert "日期「11-99」不存在" in text and "用法：/checkins" in text
     [text] = bot.texts(await bot.send("80", "/attendance 2026-13"))
-    assert "月份格式不对" in text and "用法：/attendance" in text
+    assert "月份「2026-13」不存在" in text and "用法：/attendance" in text
     [text] = bot.texts(await bot.send("80", "/attendance 2027-01"))
     assert "还没开始" in text
     [text] = bot.texts(await bot.send("80", "/attendance 2026-10"))

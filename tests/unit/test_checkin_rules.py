@@ -14,8 +14,6 @@ from bot.domain.checkin import (
     Status,
     attendance_score,
     find_reuse,
-    parse_day,
-    parse_month,
     place_checkin,
 )
 from bot.domain.checkin_report import ShiftReport, summary_text
@@ -106,35 +104,6 @@ def test_attendance_score_takes_five_per_late_and_leave_and_ten_per_absence() ->
 
 def test_attendance_score_never_goes_below_zero() -> None:
     assert attendance_score(3, 1, 2, 20, 5, 5, 10) == 0
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-11-25", date(2026, 11, 25)),
-        ("11-25", date(2026, 11, 25)),
-        ("11/25", date(2026, 11, 25)),
-        ("11月25日", date(2026, 11, 25)),
-        ("明天", date(2026, 11, 24)),
-        ("昨天", date(2026, 11, 22)),
-        ("1-2", date(2027, 1, 2)),
-    ],
-)
-def test_dates_are_read_in_the_forms_leads_type(text: str, expected: date) -> None:
-    assert parse_day(text, MONDAY) == expected
-
-
-@pytest.mark.parametrize("text", ["2026-02-30", "13-01", "下周", ""])
-def test_impossible_dates_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="日期格式不对"):
-        parse_day(text, MONDAY)
-
-
-def test_months_are_read_as_year_and_month() -> None:
-    assert parse_month("2026-11") == (2026, 11)
-    assert parse_month("2026年1月") == (2026, 1)
-    with pytest.raises(ValueError, match="月份格式不对"):
-        parse_month("2026-13")
 
 
 def _checkin(work_no: str, unique: str, phash: str | None) -> tuple[Checkin, Image]:

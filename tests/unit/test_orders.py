@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ import pytest
 from bot.config.remarks import RemarksSettings
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role
-from bot.domain.orders import OrderRules, parse_day, parse_month, utf8_bytes
+from bot.domain.orders import OrderRules, utf8_bytes
 from bot.domain.remarks import Colour, mask_customer_data
 from bot.persistence.orders import OrderBook, OrderRepo
 from bot.persistence.store import Store
@@ -51,27 +51,6 @@ def test_a_jd_number_is_detected_but_alibaba_numbers_are_ambiguous() -> None:
     assert RULES.detect("123456789012") == "jd"
     assert RULES.detect("3659284710562839471") is None
     assert RULES.platforms_of("3659284710562839471") == ["tmall", "taobao"]
-
-
-def test_days_are_read_in_the_ways_agents_write_them() -> None:
-    today = date(2026, 11, 23)
-    assert parse_day("昨天", today) == date(2026, 11, 22)
-    assert parse_day("11-20", today) == date(2026, 11, 20)
-    assert parse_day("11月20日", today) == date(2026, 11, 20)
-    assert parse_day("2026-10-01", today) == date(2026, 10, 1)
-    assert parse_day("3", today) is None
-
-
-def test_a_month_day_later_than_today_means_last_year() -> None:
-    assert parse_day("12-30", date(2027, 1, 5)) == date(2026, 12, 30)
-
-
-def test_impossible_dates_and_months_are_refused() -> None:
-    with pytest.raises(UserError):
-        parse_day("2026-02-30", date(2026, 11, 23))
-    with pytest.raises(UserError):
-        parse_month("2026-13")
-    assert parse_month("2026年11月") == (2026, 11)
 
 
 def test_phones_and_street_addresses_are_masked_for_groups() -> None:
