@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 _ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{4,40}$")
 
-Finder = Callable[[DeadlineService, str], "dict[str, Any] | None"]
+Finder = Callable[[DeadlineService, str], dict[str, Any] | None]
+Confirm = Callable[[DeadlineService, dict[str, Any], bool], str]  # (service, item, late)
 
 
 @dataclass
@@ -52,27 +53,53 @@ async def command(
     return Command(ds, member, args)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """How a command finds its item from its first argument, and what it says if it cannot."""
+
+    find: Finder
+    missing: str  # ``{ref}`` stands for the user's word
+
+
 async def item_command(
     update: Update,
     context: BotContext,
     usage: str,
-    find: Finder,
-    missing: str,
+    lookup: Lookup,
     least: int = 1,
     most: int | None = None,
 ) -> ItemCommand | None:
-    """Return the command and the item its first argument names, else reply why (None).
-
-    ``missing`` says what was not found; ``{ref}`` in it stands for the user's word.
-    """
+    """Return the command and the item its first argument names, else reply why (None)."""
     cmd = await command(update, context, usage, least, most)
     if cmd is None:
         return None
-    item = find(cmd.ds, cmd.args[0])
+    item = lookup.find(cmd.ds, cmd.args[0])
     if item is None:
-        await reply(update, missing.format(ref=cmd.args[0]) + f"\n{usage}")
+        await reply(update, lookup.missing.format(ref=cmd.args[0]) + f"\n{usage}")
         return None
     return ItemCommand(cmd.ds, cmd.member, cmd.args, item)
+
+
+async def close_command(
+    update: Update,
+    context: BotContext,
+    usage: str,
+    lookup: Lookup,
+    status: str,
+    confirm: Confirm,
+    most: int | None = None,
+) -> None:
+    """Close the item the first argument names as ``status`` and reply ``confirm``'s text.
+
+    Words after the reference (/lost 张女士 买了别家) stay on the archived item as its
+    ``close_note``.
+    """
+    cmd = await item_command(update, context, usage, lookup, most=most)
+    if cmd is None:
+        return
+    note = {"close_note": " ".join(cmd.args[1:])[:200]} if len(cmd.args) > 1 else {}
+    late = cmd.ds.close(cmd.item, status, cmd.member, **note)
+    await reply(update, confirm(cmd.ds, cmd.item, late))
 
 
 def finder(kind: str) -> Finder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 
@@ -11,13 +12,15 @@ from bot.domain.errors import UserError
 from bot.domain.times import iso
 from bot.handlers.common import Callback, reply
 from bot.handlers.deadline_args import (
+    Lookup,
+    close_command,
     command,
     detect_platform,
     finder,
     item_command,
     order_no,
 )
-from bot.handlers.deadline_service import DUNNING
+from bot.handlers.deadline_service import DUNNING, DeadlineService
 from bot.services import BotContext
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 UNPAID_USAGE = "用法：/unpaid <订单号> [平台] [下单时间]，例如 /unpaid 3391827740 天猫 昨天 21:10"
 DUNNED_USAGE = "用法：/dunned <订单号> <结果>，例如 /dunned 3391827740 电话未接，已旺旺留言"
 PAID_USAGE = "用法：/paid <订单号>，例如 /paid 3391827740"
+
+_DUNNED = Lookup(finder(DUNNING), "没有正在催付的订单 {ref}。")
+_UNPAID_FIRST = Lookup(finder(DUNNING), "没有正在催付的订单 {ref}（先用 /unpaid 登记）。")
 
 
 async def unpaid(update: Update, context: BotContext) -> None:
@@ -67,14 +73,7 @@ async def unpaid(update: Update, context: BotContext) -> None:
 
 async def dunned(update: Update, context: BotContext) -> None:
     """Record one dunning attempt (result, agent, time), also on the order's remark history."""
-    cmd = await item_command(
-        update,
-        context,
-        DUNNED_USAGE,
-        finder(DUNNING),
-        "没有正在催付的订单 {ref}（先用 /unpaid 登记）。",
-        least=2,
-    )
+    cmd = await item_command(update, context, DUNNED_USAGE, _UNPAID_FIRST, least=2)
     if cmd is None:
         return
     item, member = cmd.item, cmd.member
@@ -104,17 +103,15 @@ async def dunned(update: Update, context: BotContext) -> None:
 
 async def paid(update: Update, context: BotContext) -> None:
     """Close a dunning item: the order was paid."""
-    cmd = await item_command(
-        update, context, PAID_USAGE, finder(DUNNING), "没有正在催付的订单 {ref}。", most=1
-    )
-    if cmd is None:
-        return
-    late = cmd.ds.close(cmd.item, "paid", cmd.member)
+    await close_command(update, context, PAID_USAGE, _DUNNED, "paid", _paid_text, most=1)
+
+
+def _paid_text(_ds: DeadlineService, item: dict[str, Any], late: bool) -> str:
+    """Return the confirmation of a paid order, with how many times it was chased."""
     tail = "（超时后付款）" if late else "（按时完成）"
-    await reply(
-        update,
-        f"✅ 订单 {cmd.item['ref']} 已付款，催付结束{tail}。"
-        f"共催付 {len(cmd.item.get('attempts', []))} 次。",
+    return (
+        f"✅ 订单 {item['ref']} 已付款，催付结束{tail}。"
+        f"共催付 {len(item.get('attempts', []))} 次。"
     )
 
 

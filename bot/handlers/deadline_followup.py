@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.domain.followup import parse_class
 from bot.domain.text import mask_phones
 from bot.domain.times import iso, parse_iso
 from bot.handlers.common import Callback, reply
-from bot.handlers.deadline_args import command, finder, item_command
-from bot.handlers.deadline_service import FOLLOWUP
+from bot.handlers.deadline_args import (
+    Confirm,
+    Lookup,
+    close_command,
+    command,
+    finder,
+    item_command,
+)
+from bot.handlers.deadline_service import FOLLOWUP, DeadlineService
 from bot.services import BotContext
 
 PROSPECT_USAGE = "用法：/prospect <客户> <顾虑> [A|B|C]，例如 /prospect 张女士 担心床垫太硬 B"
@@ -18,8 +27,8 @@ REPLIED_USAGE = "用法：/replied <客户>，例如 /replied 张女士"
 BOUGHT_USAGE = "用法：/bought <客户>，例如 /bought 张女士"
 LOST_USAGE = "用法：/lost <客户> [原因]，例如 /lost 张女士 买了别家"
 
-_FOLLOWED = finder(FOLLOWUP)
-_NOT_FOLLOWED = "没有正在跟进的客户 {ref}。"
+_FOLLOWED = Lookup(finder(FOLLOWUP), "没有正在跟进的客户 {ref}。")
+_PROSPECT_FIRST = Lookup(finder(FOLLOWUP), "没有正在跟进的客户 {ref}（先用 /prospect 登记）。")
 
 
 async def prospect(update: Update, context: BotContext) -> None:
@@ -43,11 +52,10 @@ async def prospect(update: Update, context: BotContext) -> None:
     now = context.svc.clock.now()
     item = ds.new_item(
         FOLLOWUP,
-        "followup",
         customer,
         cmd.member,
-        cmd.member,
         now,
+        rule="followup",
         cls=cls,
         concern=concern,
         cycle_start=context.svc.today().isoformat(),
@@ -76,13 +84,7 @@ async def prospect(update: Update, context: BotContext) -> None:
 
 async def visit(update: Update, context: BotContext) -> None:
     """Record a visit; after the last one with no reply the follow-up closes itself."""
-    cmd = await item_command(
-        update,
-        context,
-        VISIT_USAGE,
-        _FOLLOWED,
-        "没有正在跟进的客户 {ref}（先用 /prospect 登记）。",
-    )
+    cmd = await item_command(update, context, VISIT_USAGE, _PROSPECT_FIRST)
     if cmd is None:
         return
     ds, item = cmd.ds, cmd.item
@@ -98,8 +100,7 @@ async def visit(update: Update, context: BotContext) -> None:
     ]
     customer = mask_phones(item["ref"])
     if number >= ds.conf.cadence.visits:
-        ds.items.update(item["id"], visits=visits)
-        ds.close(item, "no_reply", cmd.member)
+        ds.close(item, "no_reply", cmd.member, visits=visits)
         await reply(
             update,
             f"已记录第 {number} 次回访：客户 {customer}。"
@@ -117,7 +118,7 @@ async def visit(update: Update, context: BotContext) -> None:
 
 async def replied(update: Update, context: BotContext) -> None:
     """The customer answered: the cadence starts over from today."""
-    cmd = await item_command(update, context, REPLIED_USAGE, _FOLLOWED, _NOT_FOLLOWED, most=1)
+    cmd = await item_command(update, context, REPLIED_USAGE, _FOLLOWED, most=1)
     if cmd is None:
         return
     item = cmd.item
@@ -130,31 +131,26 @@ async def replied(update: Update, context: BotContext) -> None:
     )
 
 
-async def _close_followup(update: Update, context: BotContext, status: str, usage: str) -> None:
-    """End a follow-up with ``status``, keeping the reason given after the customer."""
-    cmd = await item_command(update, context, usage, _FOLLOWED, _NOT_FOLLOWED)
-    if cmd is None:
-        return
-    item = cmd.item
-    if len(cmd.args) > 1:
-        cmd.ds.items.update(item["id"], close_note=" ".join(cmd.args[1:])[:200])
-    cmd.ds.close(item, status, cmd.member)
-    word = "已成交 🎉" if status == "bought" else "已流失"
-    await reply(
-        update,
-        f"客户 {mask_phones(item['ref'])} {word}，"
-        f"跟进结束（#{item['id']}，回访 {len(item['visits'])} 次）。",
-    )
+def _ended(word: str) -> Confirm:
+    """Return the confirmation of a follow-up that ended as ``word`` (已成交, 已流失)."""
+
+    def text(_ds: DeadlineService, item: dict[str, Any], _late: bool) -> str:
+        return (
+            f"客户 {mask_phones(item['ref'])} {word}，"
+            f"跟进结束（#{item['id']}，回访 {len(item['visits'])} 次）。"
+        )
+
+    return text
 
 
 async def bought(update: Update, context: BotContext) -> None:
     """Close a follow-up: the customer bought."""
-    await _close_followup(update, context, "bought", BOUGHT_USAGE)
+    await close_command(update, context, BOUGHT_USAGE, _FOLLOWED, "bought", _ended("已成交 🎉"))
 
 
 async def lost(update: Update, context: BotContext) -> None:
     """Close a follow-up: the customer is lost."""
-    await _close_followup(update, context, "lost", LOST_USAGE)
+    await close_command(update, context, LOST_USAGE, _FOLLOWED, "lost", _ended("已流失"))
 
 
 HANDLERS: dict[str, Callback] = {

@@ -2,47 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.domain.members import Role, parse_work_no
 from bot.handlers.common import Callback, reply
 from bot.handlers.deadline_alerts import notify_owner
-from bot.handlers.deadline_args import by_number, by_number_or_ref, item_command
-from bot.handlers.deadline_service import who
+from bot.handlers.deadline_args import (
+    Lookup,
+    by_number,
+    by_number_or_ref,
+    close_command,
+    item_command,
+)
+from bot.handlers.deadline_service import DeadlineService, who
 from bot.services import BotContext
 
 DONE_USAGE = "用法：/done <编号|工单号>，例如 /done 12 或 /done JD20261127"
 REASSIGN_USAGE = "用法：/reassign <编号> <工号>，例如 /reassign 12 3"
+_ANY = Lookup(by_number_or_ref, "没有找到待办 {ref}（发送 /mine 查看编号）。")
+_NUMBERED = Lookup(by_number, "没有编号为 {ref} 的待办（发送 /mine 查看编号）。")
 
 
 async def done(update: Update, context: BotContext) -> None:
     """Close an item by number or by ticket / order number."""
-    cmd = await item_command(
-        update,
-        context,
-        DONE_USAGE,
-        by_number_or_ref,
-        "没有找到待办 {ref}（发送 /mine 查看编号）。",
-        most=1,
-    )
-    if cmd is None:
-        return
-    late = cmd.ds.close(cmd.item, "done", cmd.member)
-    tail = "超时完成" if late else "按时完成"
-    await reply(update, f"✅ 已完成：{cmd.ds.describe(cmd.item)}（{tail}）。")
+    await close_command(update, context, DONE_USAGE, _ANY, "done", _done_text, most=1)
+
+
+def _done_text(ds: DeadlineService, item: dict[str, Any], late: bool) -> str:
+    """Return the confirmation of a finished item, on time or late."""
+    return f"✅ 已完成：{ds.describe(item)}（{'超时完成' if late else '按时完成'}）。"
 
 
 async def reassign(update: Update, context: BotContext) -> None:
     """Hand an item to another member (a lead, or the owner)."""
-    cmd = await item_command(
-        update,
-        context,
-        REASSIGN_USAGE,
-        by_number,
-        "没有编号为 {ref} 的待办（发送 /mine 查看编号）。",
-        least=2,
-        most=2,
-    )
+    cmd = await item_command(update, context, REASSIGN_USAGE, _NUMBERED, least=2, most=2)
     if cmd is None:
         return
     ds, item, member = cmd.ds, cmd.item, cmd.member

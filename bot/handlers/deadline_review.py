@@ -97,8 +97,7 @@ async def review_decision(update: Update, context: BotContext) -> None:
         return
     who = mask_phones(item["ref"])
     if verdict == "stop":
-        ds.items.update(item["id"], review="stop")
-        ds.close(item, "no_followup", member)
+        ds.close(item, "no_followup", member, review="stop")
         await query.answer("已确认无需跟进。")
         await query.edit_message_text(f"#{item['id']} {who}：{member.name} 确认无需跟进，已结束。")
         return

@@ -68,29 +68,19 @@ class DeadlineService:
     # ---- opening items ------------------------------------------------------------------
 
     def new_item(
-        self,
-        kind: str,
-        rule_name: str,
-        ref: str,
-        owner: Member,
-        creator: Member,
-        received: datetime,
-        platform: str | None = None,
-        note: str = "",
-        **extra: Any,
+        self, kind: str, ref: str, creator: Member, received: datetime, **fields: Any
     ) -> dict[str, Any]:
-        """Return the fields every item starts with (not stored yet)."""
+        """Return a new item owned by its creator (not stored yet); ``fields`` add or override."""
         return {
             "type": kind,
-            "rule": rule_name,
             "ref": ref,
-            "platform": platform,
-            "note": note,
-            "owner": owner.user_id,
+            "platform": None,
+            "note": "",
+            "owner": creator.user_id,
             "creator": creator.user_id,
             "created": iso(self.svc.clock.now()),
             "received": iso(received),
-            **extra,
+            **fields,
         }
 
     def store(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -115,8 +105,20 @@ class DeadlineService:
         due = due_time(rule, received, self.tz, self.calendar)
         owner = self._owner(rule, platform, creator, due)
         now = self.svc.clock.now()
-        item = self.new_item(kind, rule_name, ref, owner, creator, received, platform, note)
-        item.update(due=iso(due), opens=None, rung=next_rung(ladder(rule, due), now), **extra)
+        item = self.new_item(
+            kind,
+            ref,
+            creator,
+            received,
+            rule=rule_name,
+            platform=platform,
+            note=note,
+            owner=owner.user_id,
+            due=iso(due),
+            opens=None,
+            rung=next_rung(ladder(rule, due), now),
+            **extra,
+        )
         self.arm(item)
         return self.store(item)
 
@@ -294,12 +296,12 @@ class DeadlineService:
 
     # ---- closing ------------------------------------------------------------------------
 
-    def close(self, item: dict[str, Any], status: str, by: Member | None) -> bool:
-        """Archive an item (its timer goes with it); return whether it was closed late."""
+    def close(self, item: dict[str, Any], status: str, by: Member | None, **fields: Any) -> bool:
+        """Archive an item with its last ``fields`` (its timer goes with it); return if late."""
         now = self.svc.clock.now()
         late = is_overdue(parse_iso(item["due"]), now)
         # The tick may still point at this item's next rung; waking for nothing is harmless.
-        self.items.close(item["id"], status, now, by.user_id if by else None)
+        self.items.close(item["id"], status, now, by.user_id if by else None, **fields)
         return late
 
 

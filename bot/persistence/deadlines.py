@@ -85,12 +85,14 @@ class ItemRepo:
         wanted = ref.casefold()
         return [dict(d) for d in self.iter() if d["ref"].casefold() == wanted]
 
-    def close(self, item_id: int, status: str, at: datetime, by: int | None) -> dict[str, Any]:
-        """Move an item to the archive with how it ended; return the archived record."""
+    def close(
+        self, item_id: int, status: str, at: datetime, by: int | None, **fields: Any
+    ) -> dict[str, Any]:
+        """Move an item to the archive with how it ended (and last ``fields``); return it."""
         doc = self.get(item_id)
         if doc is None:
             raise KeyError(item_id)
-        record = {**doc, "status": status, "closed_at": iso(at), "closed_by": by}
+        record = {**doc, **fields, "status": status, "closed_at": iso(at), "closed_by": by}
         self._store.archive.append(ARCHIVE, record["closed_at"][:7], record)
         if item_id > self._meta_value("last_id", 0):
             self._meta.upsert({"name": "last_id", "value": item_id}, _Q.name == "last_id")
