@@ -161,23 +161,65 @@ class Match:
     how: str  # "同一文件" or "图像相似"
 
 
-def find_reuse(
-    image: Image, earlier: list[tuple[Checkin, Image]], max_distance: int
-) -> Match | None:
-    """Return the earlier check-in whose image is the same file or looks the same, if any."""
-    for checkin, old in earlier:
-        if old.unique_id == image.unique_id:
-            return Match(checkin.work_no, checkin.name, checkin.day, checkin.shift, "同一文件")
-    if image.phash is None:
-        return None
-    best: tuple[int, Checkin] | None = None
-    for checkin, old in earlier:
-        if old.phash is None:
-            continue
-        distance = hamming(image.phash, old.phash)
-        if distance <= max_distance and (best is None or distance < best[0]):
-            best = (distance, checkin)
-    if best is None:
-        return None
-    checkin = best[1]
-    return Match(checkin.work_no, checkin.name, checkin.day, checkin.shift, "图像相似")
+Owner = tuple[date, str, str]  # (day, shift key, 工号): one member's check-in for one shift
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """One indexed screenshot and whose check-in it belonged to."""
+
+    owner: Owner
+    name: str
+
+    def match(self, how: str) -> Match:
+        return Match(self.owner[2], self.name, self.owner[0], self.owner[1], how)
+
+
+class ReuseIndex:
+    """Every earlier check-in screenshot by file id and perceptual hash, kept in memory.
+
+    Built once from the stored history and fed each new check-in, so spotting a reused
+    screenshot reads no file; the answer is what a scan of the whole history would give.
+    """
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[Owner, str]] = set()
+        self._by_unique: dict[str, list[_Seen]] = {}
+        # (hex, the same as an integer so comparing is one XOR, whose): the first of equal
+        # distances wins, as in a scan of the history in order
+        self._hashed: list[tuple[str, int, _Seen]] = []
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, checkin: Checkin) -> None:
+        """Index the screenshots of ``checkin`` that are not indexed yet."""
+        owner = (checkin.day, checkin.shift, checkin.work_no)
+        for image in checkin.images:
+            if (owner, image.unique_id) in self._keys:
+                continue
+            self._keys.add((owner, image.unique_id))
+            seen = _Seen(owner, checkin.name)
+            self._by_unique.setdefault(image.unique_id, []).append(seen)
+            if image.phash is not None:
+                self._hashed.append((image.phash, int(image.phash, 16), seen))
+
+    def find(self, image: Image, owner: Owner, max_distance: int) -> Match | None:
+        """Return the earlier check-in, not ``owner``'s own, whose image is ``image`` or alike."""
+        for seen in self._by_unique.get(image.unique_id, ()):
+            if seen.owner != owner:
+                return seen.match("同一文件")
+        if image.phash is None:
+            return None
+        target, width = int(image.phash, 16), len(image.phash)
+        best: tuple[int, _Seen] | None = None
+        for phash, value, seen in self._hashed:
+            if seen.owner == owner:
+                continue
+            if len(phash) == width:
+                distance = (value ^ target).bit_count()
+            else:
+                distance = hamming(image.phash, phash)
+            if distance <= max_distance and (best is None or distance < best[0]):
+                best = (distance, seen)
+        return None if best is None else best[1].match("图像相似")

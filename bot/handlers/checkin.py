@@ -15,7 +15,6 @@ from bot.domain.checkin import (
     Image,
     Status,
     attendance_score,
-    find_reuse,
     fmt_day,
     place_checkin,
     split_names,
@@ -235,12 +234,7 @@ async def record(
     repo = repo_of(svc)
     existing = repo.get(day, shift_key, member.work_no)
     image = await _fetch(context, svc, image_ids, moment, occurrence, member)
-    earlier = [
-        (c, i)
-        for c, i in repo.every_image()
-        if not (c.day == day and c.shift == shift_key and c.work_no == member.work_no)
-    ]
-    match = find_reuse(image, earlier, settings.duplicate_distance)
+    match = repo.find_reuse(image, (day, shift_key, member.work_no), settings.duplicate_distance)
     if named:
         for account in named:
             svc.roster.assign(account, member, occurrence, member, moment, source="checkin")

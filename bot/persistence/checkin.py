@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from tinydb import Query
 
-from bot.domain.checkin import Checkin, Image, Status
+from bot.domain.checkin import Checkin, Image, Match, Owner, ReuseIndex, Status
 from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store
 
@@ -55,6 +54,7 @@ class CheckinRepo:
         self._records = db.table("records")
         self._summaries = db.table("summaries")
         self._meta = db.table("meta")
+        self._reuse = self._build_reuse_index()
 
     def tracking_since(self, now: datetime) -> datetime:
         """Return when check-ins began to be recorded (set to ``now`` the first time)."""
@@ -79,6 +79,7 @@ class CheckinRepo:
             & (_Q.shift == checkin.shift)
             & (_Q.work_no == checkin.work_no),
         )
+        self._reuse.add(checkin)
 
     def for_occurrence(self, day: date, shift: str) -> list[Checkin]:
         """Return the check-ins of one shift occurrence, earliest first."""
@@ -100,17 +101,19 @@ class CheckinRepo:
             found[(doc["day"], checkin.shift, checkin.work_no)] = checkin
         return sorted(found.values(), key=lambda c: (c.day, c.at))
 
-    def every_image(self) -> Iterator[tuple[Checkin, Image]]:
-        """Yield every image ever recorded with its check-in (for reuse detection)."""
+    def find_reuse(self, image: Image, owner: Owner, max_distance: int) -> Match | None:
+        """Return the earlier check-in (not ``owner``'s own) whose screenshot ``image`` reuses."""
+        return self._reuse.find(image, owner, max_distance)
+
+    def _build_reuse_index(self) -> ReuseIndex:
+        """Index every screenshot ever recorded: the archive month by month, then the live file."""
+        index = ReuseIndex()
         for month in self.store.archive.months(ARCHIVE):
             for doc in self.store.archive.read(ARCHIVE, month):
-                checkin = _from_doc(doc)
-                for image in checkin.images:
-                    yield checkin, image
+                index.add(_from_doc(doc))
         for doc in self._records.all():
-            checkin = _from_doc(doc)
-            for image in checkin.images:
-                yield checkin, image
+            index.add(_from_doc(doc))
+        return index
 
     def mark_summarized(self, day: date, shift: str) -> None:
         """Remember that the lead got the summary of one shift occurrence."""

@@ -27,3 +27,24 @@ async def test_old_check_ins_move_to_the_archive_and_still_count(tmp_path: Path)
         record = repo_of(bot.svc).get(bot.svc.today(), "day", "2")
         assert record.duplicates == ["与 11月23日（周一） 白班 2号 李四 的截图图像相似"]
         bot.assert_clean()
+
+
+async def test_a_restarted_bot_still_knows_archived_and_live_screenshots(tmp_path: Path) -> None:
+    async with Harness(tmp_path / "data", start="2026-11-23 08:30") as bot:
+        await bot.send("2", "/checkin", photo=sample("checkin-qianniu.png"))
+        await bot.advance("2026-11-27 05:00")  # Monday's check-in is archived by now
+        assert bot.svc.store.db("checkin").table("records").all() == []
+        await bot.advance("2026-11-27 08:45")
+        await bot.send("2", "/checkin", photo=screenshot(30))  # Friday: live, not archived
+        await bot.restart()
+        await bot.advance("2026-11-28 08:45")
+        await bot.send("2", "/checkin", photo=sample("checkin-reused.png"))
+        await bot.send("1", "/checkin", photo=screenshot(30))
+        repo = repo_of(bot.svc)
+        assert repo.get(bot.svc.today(), "day", "2").duplicates == [
+            "与 11月23日（周一） 白班 2号 李四 的截图图像相似"
+        ]
+        assert repo.get(bot.svc.today(), "day", "1").duplicates == [
+            "与 11月27日（周五） 白班 2号 李四 的截图图像相似"
+        ]
+        bot.assert_clean()

@@ -11,9 +11,9 @@ import pytest
 from bot.domain.checkin import (
     Checkin,
     Image,
+    ReuseIndex,
     Status,
     attendance_score,
-    find_reuse,
     place_checkin,
 )
 from bot.domain.checkin_report import ShiftReport, summary_text
@@ -106,23 +106,67 @@ def test_attendance_score_never_goes_below_zero() -> None:
     assert attendance_score(3, 1, 2, 20, 5, 5, 10) == 0
 
 
-def _checkin(work_no: str, unique: str, phash: str | None) -> tuple[Checkin, Image]:
-    image = Image("f" + unique, unique, at("2026-11-23 08:44"), phash=phash)
-    checkin = Checkin(MONDAY, "day", work_no, "某人", at("2026-11-23 08:44"), Status.ON_TIME)
-    return checkin, image
+def _index(*entries: tuple[str, str, str | None]) -> ReuseIndex:
+    """Index one day-shift check-in per (工号, file id, hash)."""
+    index = ReuseIndex()
+    for work_no, unique, phash in entries:
+        image = Image("f" + unique, unique, at("2026-11-23 08:44"), phash=phash)
+        checkin = Checkin(MONDAY, "day", work_no, f"{work_no}号", image.at, Status.ON_TIME)
+        checkin.images.append(image)
+        index.add(checkin)
+    return index
+
+
+TUESDAY_1 = (date(2026, 11, 24), "day", "1")
 
 
 def test_same_file_unique_id_is_a_reuse_even_without_a_hash() -> None:
-    earlier = [_checkin("2", "abc", None)]
-    match = find_reuse(Image("x", "abc", at("2026-11-24 08:44")), earlier, 16)
+    index = _index(("2", "abc", None))
+    match = index.find(Image("x", "abc", at("2026-11-24 08:44")), TUESDAY_1, 16)
     assert match is not None and match.how == "同一文件" and match.work_no == "2"
+    assert match.day == MONDAY and match.shift == "day" and match.name == "2号"
 
 
 def test_similar_hash_within_the_distance_is_a_reuse_and_beyond_it_is_not() -> None:
-    earlier = [_checkin("2", "a", "ff00"), _checkin("3", "b", "0f0f")]
+    index = _index(("2", "a", "ff00"), ("3", "b", "0f0f"))
     near = Image("x", "new", at("2026-11-24 08:44"), phash="ff01")
-    assert find_reuse(near, earlier, 1).work_no == "2"
-    assert find_reuse(near, earlier, 0) is None
+    match = index.find(near, TUESDAY_1, 1)
+    assert match is not None and match.work_no == "2" and match.how == "图像相似"
+    assert index.find(near, TUESDAY_1, 0) is None
+
+
+def test_the_closest_hash_wins_and_the_earliest_of_equals() -> None:
+    index = _index(("2", "a", "ff03"), ("3", "b", "ff01"), ("5", "c", "ff02"))
+    match = index.find(Image("x", "new", at("2026-11-24 08:44"), phash="ff00"), TUESDAY_1, 4)
+    assert match is not None and match.work_no == "3"
+    tie = _index(("2", "a", "ff01"), ("3", "b", "ff02"))
+    match = tie.find(Image("x", "new", at("2026-11-24 08:44"), phash="ff00"), TUESDAY_1, 4)
+    assert match is not None and match.work_no == "2"
+
+
+def test_a_second_screenshot_of_the_same_check_in_is_not_a_reuse() -> None:
+    index = _index(("1", "a", "ff00"))
+    again = Image("x", "a", at("2026-11-23 08:50"), phash="ff00")
+    assert index.find(again, (MONDAY, "day", "1"), 16) is None
+    assert index.find(again, TUESDAY_1, 16) is not None
+
+
+def test_a_check_in_saved_again_indexes_only_its_new_screenshots() -> None:
+    index = _index(("2", "a", "ff00"))
+    checkin = Checkin(MONDAY, "day", "2", "2号", at("2026-11-23 08:44"), Status.ON_TIME)
+    checkin.images.append(Image("fa", "a", at("2026-11-23 08:44"), phash="ff00"))
+    checkin.images.append(Image("fb", "b", at("2026-11-23 08:46"), phash="00ff"))
+    index.add(checkin)
+    assert len(index) == 2
+    match = index.find(Image("x", "b", at("2026-11-24 08:44")), TUESDAY_1, 0)
+    assert match is not None and match.how == "同一文件"
+
+
+def test_hashes_of_another_length_are_compared_as_far_apart() -> None:
+    index = _index(("2", "a", "ff"))
+    near = Image("x", "new", at("2026-11-24 08:44"), phash="ff00")
+    assert index.find(near, TUESDAY_1, 15) is None
+    assert index.find(near, TUESDAY_1, 16) is not None
 
 
 def test_summary_when_all_is_well_is_one_line() -> None:
