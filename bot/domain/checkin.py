@@ -63,18 +63,12 @@ def place_checkin(
     moment and flagged 非排班.
     """
     local = moment.astimezone(tz)
-    by_key = {s.key: s for s in shifts}
-    for day in (local.date(), local.date() - timedelta(days=1), local.date() + timedelta(days=1)):
-        key = rostered(day)
-        shift = by_key.get(key) if key else None
-        if shift is None:
-            continue
-        occurrence = ShiftOccurrence(shift, day)
-        if occurrence.start(tz) - early <= local < occurrence.end(tz):
-            deadline = occurrence.deadline(tz)
-            if local <= deadline:
-                return Placement(occurrence, Status.ON_TIME)
-            return Placement(occurrence, Status.LATE, late_minutes(local, deadline))
+    own = occurrence_at(shifts, local, tz, early, shift_on=rostered)
+    if own is not None:
+        deadline = own.deadline(tz)
+        if local <= deadline:
+            return Placement(own, Status.ON_TIME)
+        return Placement(own, Status.LATE, late_minutes(local, deadline))
     occurrence = occurrence_at(shifts, local, tz, early)
     if occurrence is None:
         raise UserError(

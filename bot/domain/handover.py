@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role
-from bot.domain.shifts import Shift, ShiftOccurrence, occurrences_between
+from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at, occurrences_between
 from bot.domain.times import iso
 
 # An explicit prefix names an order number of any platform; a bare run of 12+ digits is one
@@ -147,22 +147,7 @@ def own_occurrence(
     an hour early, or writing the handover up to three hours after leaving, still belongs
     to that shift; when two fit, the one that started last wins.
     """
-    local = moment.astimezone(tz)
-    fits = []
-    for day in (local.date() - timedelta(days=1), local.date(), local.date() + timedelta(days=1)):
-        key = shift_on(day)
-        shift = next((s for s in shifts if s.key == key), None)
-        if shift is None:
-            continue
-        occ = ShiftOccurrence(shift, day)
-        if occ.start(tz) - EARLY <= moment < occ.end(tz) + LATE:
-            fits.append(occ)
-    if not fits:
-        return None
-    started = [o for o in fits if o.start(tz) <= moment]
-    if started:
-        return max(started, key=lambda o: o.start(tz))
-    return min(fits, key=lambda o: o.start(tz))
+    return occurrence_at(shifts, moment, tz, early=EARLY, late=LATE, shift_on=shift_on)
 
 
 def reminder_at(occ: ShiftOccurrence, before: timedelta, tz: ZoneInfo) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -102,18 +103,25 @@ def occurrence_at(
     moment: datetime,
     tz: ZoneInfo,
     early: timedelta = timedelta(minutes=60),
+    late: timedelta = timedelta(0),
+    shift_on: Callable[[date], str | None] | None = None,
 ) -> ShiftOccurrence | None:
     """Return the shift running at ``moment``, or the one starting within ``early`` after it.
 
     When two shifts overlap (the day shift's last hour and the night shift's first), the
     one that started last wins: an agent arriving at 16:40 belongs to the night shift.
+    ``late`` keeps a shift for that long after its end; ``shift_on(day)``, when given, is the
+    only shift that counts on each day (a member's own; None: off that day).
     """
     local = moment.astimezone(tz)
     candidates = []
     for day in (local.date() - timedelta(days=1), local.date(), local.date() + timedelta(days=1)):
+        key = shift_on(day) if shift_on is not None else None
         for shift in shifts:
+            if shift_on is not None and shift.key != key:
+                continue
             start, end = shift.start_at(day, tz), shift.end_at(day, tz)
-            if start - early <= local < end:
+            if start - early <= local < end + late:
                 candidates.append(ShiftOccurrence(shift, day))
     if not candidates:
         return None

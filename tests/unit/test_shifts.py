@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.shifts import Shift, occurrence_at, occurrences_between
@@ -38,6 +38,27 @@ def test_in_the_overlap_the_shift_that_started_last_wins() -> None:
 
 def test_three_in_the_morning_belongs_to_no_shift() -> None:
     assert occurrence_at(SHIFTS, at("2026-11-24 03:00"), TZ) is None
+
+
+def test_a_late_window_keeps_a_shift_after_its_end() -> None:
+    assert occurrence_at(SHIFTS, at("2026-11-24 02:00"), TZ) is None
+    occ = occurrence_at(SHIFTS, at("2026-11-24 02:00"), TZ, late=timedelta(hours=3))
+    assert occ is not None and occ.shift.key == "night" and occ.day == date(2026, 11, 23)
+
+
+def test_with_a_roster_only_the_members_own_shift_counts() -> None:
+    occ = occurrence_at(SHIFTS, at("2026-11-23 16:40"), TZ, shift_on=lambda _day: "day")
+    assert occ is not None and occ.shift.key == "day"
+    assert occurrence_at(SHIFTS, at("2026-11-23 10:00"), TZ, shift_on=lambda _day: None) is None
+    assert occurrence_at(SHIFTS, at("2026-11-23 10:00"), TZ, shift_on=lambda _day: "gone") is None
+
+
+def test_a_roster_is_asked_about_each_day_around_the_moment() -> None:
+    monday_night = {date(2026, 11, 23): "night"}
+    occ = occurrence_at(SHIFTS, at("2026-11-24 00:10"), TZ, shift_on=monday_night.get)
+    assert occ is not None and occ.shift.key == "night" and occ.day == date(2026, 11, 23)
+    tuesday_day = {date(2026, 11, 24): "day"}
+    assert occurrence_at(SHIFTS, at("2026-11-24 00:10"), TZ, shift_on=tuesday_day.get) is None
 
 
 def test_occurrences_between_lists_logins_in_order() -> None:
