@@ -40,6 +40,14 @@ class ItemCommand(Command):
     item: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """How a command finds its item from its first argument, and what it says if it cannot."""
+
+    find: Finder
+    missing: str  # ``{ref}`` stands for the user's word
+
+
 async def command(
     update: Update, context: BotContext, usage: str, least: int, most: int | None = None
 ) -> Command | None:
@@ -51,14 +59,6 @@ async def command(
         await reply(update, usage)
         return None
     return Command(ds, member, args)
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """How a command finds its item from its first argument, and what it says if it cannot."""
-
-    find: Finder
-    missing: str  # ``{ref}`` stands for the user's word
 
 
 async def item_command(
