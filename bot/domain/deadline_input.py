@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.domain.dates import looks_like_day, parse_day
 from bot.domain.errors import UserError
@@ -12,6 +12,7 @@ from bot.domain.times import parse_hhmm
 TIME_HELP = "时间可写 8:30、08:30、昨天 21:10 或 11-21 21:10"
 
 _CLOCK = re.compile(r"^\d{1,2}[:：]\d{2}$")
+_AHEAD_IS_A_MISTAKE = timedelta(days=60)  # a date this far ahead was meant as typed
 
 
 def looks_like_time(tokens: list[str]) -> bool:
@@ -37,8 +38,7 @@ def parse_moment(tokens: list[str], now: datetime) -> tuple[datetime, int]:
         if len(tokens) < 2:
             raise UserError(f"“{first}”后面缺少几点几分。{TIME_HELP}")
         try:
-            # the nearest such date: 明天 or 11-24 typed on 11-23 is then refused as not yet past
-            day = parse_day(first, now.date())
+            day = _past_day(first, now.date())
         except UserError as err:
             raise UserError(f"{err}{TIME_HELP}") from None
         clock_text = tokens[1]
@@ -56,3 +56,16 @@ def parse_moment(tokens: list[str], now: datetime) -> tuple[datetime, int]:
             f"{TIME_HELP}"
         )
     return moment, used
+
+
+def _past_day(text: str, today: date) -> date:
+    """Read the day of a past moment.
+
+    A date a little ahead (明天, or 11-24 typed on 11-23) stays ahead so it is refused as
+    not yet past, instead of silently meaning last year; anything else is the latest such
+    date not after today (05-01 typed on 11-23 is this May, 12-30 typed on 01-02 last year).
+    """
+    nearest = parse_day(text, today)
+    if today < nearest <= today + _AHEAD_IS_A_MISTAKE:
+        return nearest
+    return parse_day(text, today, past=True)

@@ -87,3 +87,13 @@ def test_sixty_percent_of_b_is_sampled_and_stable() -> None:
     assert sample_for_review(ids, 0.6, "deadlines:review:2026-11-23") == first
     assert sample_for_review([], 0.6, "x") == [] and sample_for_review(ids, 0, "x") == []
     assert sample_for_review([7], 0.6, "x") == [7]
+
+
+def test_a_date_months_back_without_a_year_means_this_year() -> None:
+    moment, used = parse_moment(["05-01", "10:00"], NOW)
+    assert moment == datetime(2026, 5, 1, 10, 0, tzinfo=TZ) and used == 2
+
+
+def test_tomorrows_date_without_a_year_is_refused_not_read_as_last_year() -> None:
+    with pytest.raises(UserError, match="还没到"):
+        parse_moment(["11-24", "09:00"], NOW)
