@@ -124,6 +124,15 @@ def next_rung(rungs: list[Rung], now: datetime) -> int:
     return len(rungs)
 
 
+def first_rung(rungs: list[Rung], now: datetime) -> int:
+    """Return the rung a new item starts at: the next one, or, for an item registered
+    already overdue, the latest one passed, so owner and lead hear of it at once."""
+    upcoming = next_rung(rungs, now)
+    if upcoming > 0 and rungs[upcoming - 1].kind in (OVERDUE, ESCALATE):
+        return upcoming - 1
+    return upcoming
+
+
 def last_passed(rungs: list[Rung], start: int, now: datetime) -> int:
     """Return the index of the latest rung from ``start`` on that is due by ``now`` (-1: none).
 

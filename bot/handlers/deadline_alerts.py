@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.domain.deadlines import OPEN, OVERDUE, WARN, Rung, last_passed
 from bot.domain.members import Member, Role
-from bot.domain.times import iso
+from bot.domain.times import iso, parse_iso
 from bot.handlers.deadline_service import REVIEW, DeadlineService, who
 from bot.persistence.timers import Notification, Timer
 from bot.services import Services
@@ -64,7 +64,9 @@ def _rung_notes(ds: DeadlineService, item: dict[str, Any], rung: Rung) -> list[N
             continue
         seen.append(target)
         suffix = ":".join(f"{k}={v}" for k, v in target.items())
-        notes.append(Notification(f"{base}:{suffix}", rung.at, target, text, "deadlines"))
+        # Never dated before the item existed: registered overdue is news, not 补发.
+        when = max(rung.at, parse_iso(item["created"]))
+        notes.append(Notification(f"{base}:{suffix}", when, target, text, "deadlines"))
     return notes
 
 

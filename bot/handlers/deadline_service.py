@@ -14,7 +14,17 @@ from zoneinfo import ZoneInfo
 
 from bot.config.core import Platform
 from bot.config.deadlines import DeadlinesSettings
-from bot.domain.deadlines import OPEN, OVERDUE, Rule, Rung, due_time, is_overdue, ladder, next_rung
+from bot.domain.deadlines import (
+    OPEN,
+    OVERDUE,
+    Rule,
+    Rung,
+    due_time,
+    first_rung,
+    is_overdue,
+    ladder,
+    next_rung,
+)
 from bot.domain.members import WEEKDAY_NAMES, Member
 from bot.domain.text import mask_phones
 from bot.domain.times import iso, parse_iso
@@ -116,7 +126,7 @@ class DeadlineService:
             owner=owner.user_id,
             due=iso(due),
             opens=None,
-            rung=next_rung(ladder(rule, due), now),
+            rung=first_rung(ladder(rule, due), now),
             **extra,
         )
         self.arm(item)

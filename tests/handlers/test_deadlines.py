@@ -113,6 +113,20 @@ async def test_owner_is_warned_then_owner_and_lead_get_overdue_then_escalation(
     assert not [t for t in later if "3391827740" in t]
 
 
+async def test_an_order_registered_already_overdue_tells_owner_and_lead_at_once(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.advance("2026-11-23 10:50")
+    calls = await bot.send(AGENT, "/unpaid 3391827741 淘宝 07:10")
+    [owner] = to(bot, calls, AGENT)
+    [lead] = to(bot, calls, "80")
+    assert owner.startswith("🔴 已超时：催付 #1 订单 3391827741") and "补发" not in owner
+    assert lead == owner
+    calls = await bot.advance("2026-11-23 11:30")
+    assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
+
+
 async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
     start_all(bot)
     await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
