@@ -82,7 +82,10 @@ class Delivery:
                 member.user_id,
                 err,
             )
-            self.svc.members.update(member.user_id, can_dm=False)
+            # Only "never started / blocked" says the person is unreachable; another refusal
+            # (a message Telegram rejects) is not their doing and must not mark them.
+            if isinstance(err, Forbidden) or "chat not found" in str(err).lower():
+                self.svc.members.update(member.user_id, can_dm=False)
             return False
         if member.can_dm is not True:
             self.svc.members.update(member.user_id, can_dm=True)

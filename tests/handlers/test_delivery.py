@@ -253,3 +253,27 @@ async def test_a_lead_alert_with_no_lead_or_admin_left_goes_to_the_team_chat(
     bot.svc.scheduler.notify({"leads": "day"}, "无人接收的组长提醒", key="orphan")
     sent = _with(await bot.advance("2026-11-23 08:31"), "无人接收的组长提醒")
     assert [c.chat_id for c in sent] == [bot.settings.team_chat]
+
+
+async def test_a_private_message_refused_for_another_reason_does_not_mark_the_member(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    li = _uid(bot, "2")
+    bot.api.started.add(li)
+    bot.svc.members.update(li, can_dm=True)
+    original = bot.api.handle
+
+    def refuse_private(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "sendMessage" and int(params["chat_id"]) == li:
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: can't parse entities",
+            }
+        return original(method, params)
+
+    monkeypatch.setattr(bot.api, "handle", refuse_private)
+    bot.svc.scheduler.notify({"user": li}, "T9 交接单", key="odd")
+    [message] = _with(await bot.advance("2026-11-23 08:31"), "T9")
+    assert message.chat_id == bot.settings.team_chat
+    assert bot.svc.members.by_work_no("2").can_dm is True
