@@ -273,9 +273,26 @@ async def post_items(svc: Services, key: str, items: list[Item], header: str | N
         fresh = repo.get(item.id)  # re-read: a button may have been pressed while sending
         if fresh is None:
             continue
-        fresh.cards.append([message.chat_id, message.message_id])
+        old_cards = fresh.cards
+        # Only the newest card stays live: editing every card ever posted at each rollover
+        # grew without bound (an item open for a month had dozens) and floods the group.
+        fresh.cards = [[message.chat_id, message.message_id]]
         fresh.posted_for = key
         repo.save(fresh)
+        await _retire_cards(svc, fresh, old_cards)
+
+
+async def _retire_cards(svc: Services, item: Item, cards: list[list[int]]) -> None:
+    """Turn earlier cards of an item into a pointer to its newest one, without buttons."""
+    tz = svc.settings.timezone
+    text = (
+        fmt.card(item, tz, svc.settings.shifts, mask=True) + "\n（已重新发出，请在最新消息中操作）"
+    )
+    for chat_id, message_id in cards:
+        try:
+            await svc.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+        except TelegramError as err:
+            log.info("could not retire card %s/%s: %s", chat_id, message_id, err)
 
 
 async def _send_group(svc: Services, text: str) -> None:
@@ -336,17 +353,17 @@ async def rollover(svc: Services, timer: Timer, late: bool) -> None:
         for item in items:  # all saved before the first await, so no press is overwritten
             item.roll_over(target, nxt.start(tz), now, _cfg(svc).ack_alert_after)
             repo.save(item)
-        for item in items:
-            await refresh_cards(svc, item)
-        if nxt.start(tz) <= now:
+        if nxt.start(tz) > now:
+            for item in items:  # reposted at the next login; until then the cards say 顺延
+                await refresh_cards(svc, item)
+            _ensure_timers(svc, nxt)
+        else:  # reposted now: retiring the old cards is their one edit
             header = (
                 f"📋 {_label(svc, key)} 下班，{len(items)} 项交接未完成，"
                 f"顺延给 {_label(svc, target)}，请接收："
             )
             await post_items(svc, target, items, header)
             _alert_later(svc, target, max(i.ack_due for i in items))
-        else:
-            _ensure_timers(svc, nxt)
     repo.archive_written(occ.day - timedelta(days=3))
 
 

@@ -349,6 +349,20 @@ async def test_open_items_roll_over_after_midnight_and_are_posted_next_morning(
     assert "#1 【顺延×1】客户问发票" in card.text
 
 
+async def test_an_item_open_for_days_keeps_one_live_card_and_retires_the_old_ones(
+    bot: Harness,
+) -> None:
+    await bot.advance("2026-11-23 16:50")
+    await bot.send("2", "/handover 客户问发票")
+    await bot.advance("2026-11-25 08:40")  # posted four times, rolled over three times
+    item = repo(bot).get(1)
+    assert item.rollovers >= 3 and len(item.cards) == 1
+    calls = await bot.advance("2026-11-25 17:30")
+    edits = [c for c in calls if c.method == "editMessageText" and "客户问发票" in c.text]
+    retired = [c for c in edits if "已重新发出" in c.text]
+    assert len(edits) == 1 and len(retired) == 1 and not retired[0].buttons
+
+
 async def test_a_day_item_still_open_at_the_day_end_rolls_over_to_the_running_night_shift(
     bot: Harness,
 ) -> None:
