@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -54,11 +56,12 @@ class Store:
             tmp = backups / f".{today.isoformat()}.partial"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
+            previous = _latest_backup(backups, before=today)
             for item in self.root.iterdir():
                 if item.name in _NOT_DATA or item.name.startswith("."):
                     continue
                 if item.is_dir():
-                    shutil.copytree(item, tmp / item.name)
+                    shutil.copytree(item, tmp / item.name, copy_function=_copier(previous, tmp))
                 else:
                     shutil.copy2(item, tmp / item.name)
             tmp.rename(target)
@@ -79,3 +82,38 @@ class Store:
         for db in self._dbs.values():
             db.close()
         self._dbs.clear()
+
+
+def _latest_backup(backups: Path, before: date) -> Path | None:
+    """Return the newest complete backup older than ``before``."""
+    days = []
+    for folder in backups.iterdir() if backups.exists() else ():
+        try:
+            days.append((date.fromisoformat(folder.name), folder))
+        except ValueError:
+            continue
+    earlier = [d for d in days if d[0] < before]
+    return max(earlier)[1] if earlier else None
+
+
+def _copier(previous: Path | None, tmp: Path) -> Callable[[str, str], object]:
+    """Return a copy function that hard-links files unchanged since the previous backup.
+
+    Monthly archives only grow, and old months never change: linking them to yesterday's
+    copy (never to the live file) keeps 14 daily backups from holding 14 copies of history.
+    """
+
+    def copy(src: str, dst: str) -> object:
+        if previous is not None:
+            earlier = previous / Path(dst).relative_to(tmp)
+            source = os.stat(src)
+            try:
+                kept = os.stat(earlier)
+            except FileNotFoundError:
+                kept = None
+            if kept and (kept.st_size, kept.st_mtime_ns) == (source.st_size, source.st_mtime_ns):
+                os.link(earlier, dst)
+                return dst
+        return shutil.copy2(src, dst)
+
+    return copy

@@ -162,3 +162,25 @@ def test_backup_ignores_foreign_folders_and_a_half_made_copy(tmp_path: Path) -> 
     assert made is not None and (made / "team.json").exists()
     assert (backups / "手工备份").exists()
     assert not (backups / ".2026-11-23.partial").exists()
+
+
+def test_unchanged_archive_months_are_linked_not_copied_again(tmp_path: Path) -> None:
+    store = _data_folder(tmp_path)
+    store.archive.append("orders", "2026-10", {"order": "A1"})
+    first = store.backup(date(2026, 11, 23), 14)
+    store.archive.append("outbox", "2026-11", {"key": "later"})  # this month grows
+    second = store.backup(date(2026, 11, 24), 14)
+    old_month = second / "archive" / "2026-10" / "orders.jsonl"
+    this_month = second / "archive" / "2026-11" / "outbox.jsonl"
+    assert (
+        old_month.stat().st_ino == (first / "archive" / "2026-10" / "orders.jsonl").stat().st_ino
+    )
+    assert (
+        this_month.stat().st_ino != (first / "archive" / "2026-11" / "outbox.jsonl").stat().st_ino
+    )
+    assert "later" in this_month.read_text(encoding="utf-8")
+    assert "later" not in (first / "archive" / "2026-11" / "outbox.jsonl").read_text(
+        encoding="utf-8"
+    )
+    live = tmp_path / "archive" / "2026-10" / "orders.jsonl"
+    assert old_month.stat().st_ino != live.stat().st_ino  # never linked to the live file
