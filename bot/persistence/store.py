@@ -112,8 +112,11 @@ def _copier(previous: Path | None, tmp: Path) -> Callable[[str, str], object]:
             except FileNotFoundError:
                 kept = None
             if kept and (kept.st_size, kept.st_mtime_ns) == (source.st_size, source.st_mtime_ns):
-                os.link(earlier, dst)
-                return dst
+                try:
+                    os.link(earlier, dst)
+                    return dst
+                except OSError:  # a filesystem without hard links: copy as before
+                    pass
         return shutil.copy2(src, dst)
 
     return copy
