@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 
@@ -19,10 +20,8 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Delivery
 from bot.domain.members import Member, Role
 from bot.errors import on_error
-from bot.events import Events
 from bot.handlers import (
     access,
     checkin,
@@ -33,12 +32,10 @@ from bot.handlers import (
     scripts,
 )
 from bot.handlers.common import CommandSpec
-from bot.persistence.members import MemberRepo
-from bot.persistence.store import Store
+from bot.handlers.context import BotContext
 from bot.persistence.timers import Timer
-from bot.roster import Roster
-from bot.scheduling import Scheduler
-from bot.services import BotContext, Services
+from bot.services.container import Services
+from bot.wiring import build_services
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +60,7 @@ def build_application(
     ``live`` wakes the scheduler with the JobQueue and rate-limits sending (Telegram mode);
     console mode and tests drive the scheduler themselves.
     """
-    store = Store(data_dir)
-    store.check_all()
-    members = MemberRepo(store)
-    added = members.seed(settings.members)
-    if added:
-        log.info("added %d members from settings", len(added))
-    scheduler = Scheduler(store, clock)
-    svc = Services(
-        settings=settings,
-        clock=clock,
-        store=store,
-        members=members,
-        scheduler=scheduler,
-        events=Events(),
-    )
-    svc.roster = Roster(svc)
-
+    svc, delivery = build_services(settings, data_dir, clock)
     builder = (
         Application.builder()
         .token(token)
@@ -97,10 +78,9 @@ def build_application(
     app = builder.build()
     app.bot_data["svc"] = svc
     app.bot_data["live"] = live
-    svc.bot = app.bot
-    scheduler.bind(svc, Delivery(svc, app.bot))
-    scheduler.on("core:backup", _backup)
-    scheduler.add_planner(_plan_backups)
+    delivery.connect(app.bot)
+    svc.scheduler.on("core:backup", partial(_backup, svc))
+    svc.scheduler.add_planner(partial(_plan_backups, svc))
 
     commands: dict[str, CommandSpec] = {}
     sections: list[tuple[str, list[CommandSpec]]] = []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -39,3 +40,27 @@ class ManualClock:
         when = when.astimezone(UTC)
         if when > self._now:
             self._now = when
+
+
+class TeamTime:
+    """A clock read in the team's timezone: what services use for 今天 and local times."""
+
+    def __init__(self, clock: Clock, tz: ZoneInfo) -> None:
+        self.clock = clock
+        self.tz = tz
+
+    def now(self) -> datetime:
+        """Return now, aware, in UTC."""
+        return self.clock.now()
+
+    def local(self, moment: datetime) -> datetime:
+        """Convert an aware moment to the team's timezone."""
+        return moment.astimezone(self.tz)
+
+    def local_now(self) -> datetime:
+        """Return now in the team's timezone."""
+        return self.local(self.clock.now())
+
+    def today(self) -> date:
+        """Return today's date in the team's timezone."""
+        return self.local_now().date()

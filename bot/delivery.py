@@ -1,7 +1,9 @@
-"""Delivery of queued notifications: one message per recipient, private or in the team chat.
+"""The one way a message leaves for people: queued notifications and direct messages.
 
-A member who never started a private chat with the bot cannot be messaged privately
-(Telegram answers 403); they are mentioned in the team chat instead and ``/team`` shows it.
+Queued notifications go out combined, one message per recipient. A member who never
+started a private chat with the bot cannot be messaged privately (Telegram answers 403);
+they are mentioned in the team chat instead and ``/team`` shows it. ``Delivery`` is also
+the ``Messenger`` the services use for cards with buttons and edits.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.clock import Clock
+from bot.config import Settings
 from bot.domain.members import Member
 from bot.domain.text import TELEGRAM_LIMIT, split_message
-from bot.persistence.timers import Notification
-from bot.services import Services
+from bot.persistence.members import MemberRepo
+from bot.persistence.timers import Notification, OutboxRepo
+from bot.services.messenger import Keyboard, Posted
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +33,45 @@ def mention(member: Member) -> str:
     return f'<a href="tg://user?id={member.user_id}">{html.escape(member.name)}</a>'
 
 
-class Delivery:
-    """Sends notifications through the bot, falling back to the team chat."""
+def unreachable(err: TelegramError) -> bool:
+    """Whether a refusal says the person cannot be messaged privately (never started, blocked).
 
-    def __init__(self, svc: Services, bot: Bot) -> None:
-        self.svc = svc
-        self.bot = bot
+    Another refusal (a message Telegram rejects) is not their doing and must not mark them.
+    """
+    return isinstance(err, Forbidden) or "chat not found" in str(err).lower()
+
+
+def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """Return Telegram's inline keyboard for a service's rows of buttons."""
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+class Delivery:
+    """Sends notifications and messages through the bot, falling back to the team chat."""
+
+    def __init__(
+        self, settings: Settings, members: MemberRepo, outbox: OutboxRepo, clock: Clock
+    ) -> None:
+        self.settings = settings
+        self.members = members
+        self.outbox = outbox
+        self.clock = clock
+        self._bot: Bot | None = None
+
+    def connect(self, bot: Bot) -> None:
+        """Give delivery the application's bot (it exists only once the application is built)."""
+        self._bot = bot
+
+    @property
+    def bot(self) -> Bot:
+        """Return the bot; sending before ``connect`` is a wiring mistake."""
+        if self._bot is None:
+            raise RuntimeError("Delivery.connect(bot) was not called")
+        return self._bot
 
     async def __call__(self, items: list[tuple[Notification, bool]]) -> None:
         """Deliver due notifications, combined per destination, and mark them sent."""
@@ -44,7 +82,7 @@ class Delivery:
                 (private if kind == "user" else chats)[target].append((note, late))
         mentions: dict[int, list[tuple[Notification, bool]]] = defaultdict(list)
         for user_id, notes in private.items():
-            member = self.svc.members.get(user_id)
+            member = self.members.get(user_id)
             if member is None:
                 self._mark([n.key for n, _ in notes], "dropped: not a member")
                 continue
@@ -63,13 +101,13 @@ class Delivery:
         if "chat" in recipient:
             return [("chat", int(recipient["chat"]))]
         if "team" in recipient:
-            return [("chat", self.svc.settings.team_chat)]
+            return [("chat", self.settings.team_chat)]
         if "leads" in recipient:
-            if self.svc.settings.leads_chat is not None:
-                return [("chat", self.svc.settings.leads_chat)]
-            leads = [("user", m.user_id) for m in self.svc.leads(recipient["leads"])]
+            if self.settings.leads_chat is not None:
+                return [("chat", self.settings.leads_chat)]
+            leads = [("user", m.user_id) for m in self.members.leads(recipient["leads"])]
             # No lead and no admin registered: the team chat rather than nobody, forever.
-            return leads or [("chat", self.svc.settings.team_chat)]
+            return leads or [("chat", self.settings.team_chat)]
         raise ValueError(f"unknown recipient {recipient!r}")
 
     async def _send_private(self, member: Member, notes: list[tuple[Notification, bool]]) -> bool:
@@ -77,25 +115,88 @@ class Delivery:
             for chunk in split_message(_body(notes)):
                 await self.bot.send_message(member.user_id, chunk, parse_mode=ParseMode.HTML)
         except (Forbidden, BadRequest) as err:
-            log.info(
-                "cannot message %s privately (%s); mentioning in the team chat",
-                member.user_id,
-                err,
-            )
-            # Only "never started / blocked" says the person is unreachable; another refusal
-            # (a message Telegram rejects) is not their doing and must not mark them.
-            if isinstance(err, Forbidden) or "chat not found" in str(err).lower():
-                self.svc.members.update(member.user_id, can_dm=False)
+            self._note_refusal(member, err)
             return False
+        self._note_reachable(member)
+        return True
+
+    def _note_refusal(self, member: Member, err: TelegramError) -> None:
+        log.info(
+            "cannot message %s privately (%s); mentioning in the team chat", member.user_id, err
+        )
+        if unreachable(err):
+            self.members.update(member.user_id, can_dm=False)
+
+    def _note_reachable(self, member: Member) -> None:
         if member.can_dm is not True:
-            self.svc.members.update(member.user_id, can_dm=True)
+            self.members.update(member.user_id, can_dm=True)
+
+    async def to_member(
+        self,
+        member: Member,
+        text: str,
+        keyboard: Keyboard | None = None,
+        group_text: str | None = None,
+    ) -> Posted | None:
+        """Message a member privately, else mention them in the team chat with ``group_text``."""
+        if member.can_dm is not False:
+            try:
+                sent = await self.bot.send_message(
+                    member.user_id, text, reply_markup=markup(keyboard)
+                )
+            except (Forbidden, BadRequest) as err:
+                self._note_refusal(member, err)
+            else:
+                self._note_reachable(member)
+                return Posted(sent.chat_id, sent.message_id)
+        body = html.escape(group_text if group_text is not None else text)
+        return await self._post(
+            self.settings.team_chat,
+            f"{mention(member)}（未开启私聊，请先私聊机器人发送 /start）\n{body}",
+            keyboard,
+            ParseMode.HTML,
+        )
+
+    async def to_chat(
+        self, chat_id: int, text: str, keyboard: Keyboard | None = None
+    ) -> Posted | None:
+        """Send to a chat; return None (logged) when Telegram refuses."""
+        return await self._post(chat_id, text, keyboard, None)
+
+    async def _post(
+        self, chat_id: int, text: str, keyboard: Keyboard | None, parse_mode: str | None
+    ) -> Posted | None:
+        try:
+            sent = await self.bot.send_message(
+                chat_id, text, reply_markup=markup(keyboard), parse_mode=parse_mode
+            )
+        except TelegramError as err:
+            log.error("could not send to chat %s: %s", chat_id, err)
+            return None
+        return Posted(sent.chat_id, sent.message_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None = None
+    ) -> bool:
+        """Edit a message the bot sent; return whether it changed."""
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup(keyboard)
+            )
+        except BadRequest as err:
+            if "not modified" not in str(err).lower():
+                log.info("could not edit %s/%s: %s", chat_id, message_id, err)
+            return False
+        except TelegramError as err:
+            log.info("could not edit %s/%s: %s", chat_id, message_id, err)
+            return False
         return True
 
     async def _send_mentions(self, mentions: dict[int, list[tuple[Notification, bool]]]) -> None:
         parts = []
         keys = []
         for user_id, notes in mentions.items():
-            member = self.svc.members.get(user_id)
+            member = self.members.get(user_id)
             if member is None:
                 continue
             parts.append(
@@ -103,7 +204,7 @@ class Delivery:
             )
             keys.extend(n.key for n, _ in notes)
         if parts:
-            chat = self.svc.settings.team_chat
+            chat = self.settings.team_chat
             await self._send(chat, "\n\n".join(parts), keys, f"mention:{chat}")
 
     async def _send(self, chat_id: int, body: str, keys: list[str], label: str) -> None:
@@ -118,7 +219,7 @@ class Delivery:
         self._mark(keys, label)
 
     def _mark(self, keys: list[str], delivered_to: str) -> None:
-        self.svc.scheduler.outbox.mark_sent(keys, self.svc.clock.now(), delivered_to)
+        self.outbox.mark_sent(keys, self.clock.now(), delivered_to)
 
 
 DIGEST_LINE = 90  # characters kept of each reminder in a digest

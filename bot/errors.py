@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.domain.members import Role
 from bot.domain.text import mask_phones
-from bot.services import BotContext
+from bot.handlers.context import BotContext
 
 log = logging.getLogger("bot.errors")
 

@@ -78,7 +78,7 @@ def _check_scripts(settings: Settings) -> int:
     """Render every reply template with its sample values; name file, line, reason per error."""
     from bot.scripts import check_folder
 
-    scripts = settings.feature("scripts")
+    scripts = settings.scripts
     count, problems = check_folder(scripts, settings.shop, SystemClock(), settings.timezone)
     for problem in problems:
         print(problem, file=sys.stderr)

@@ -22,12 +22,12 @@ from bot.persistence.timers import Notification, OutboxRepo, Timer, TimerRepo
 if TYPE_CHECKING:
     from telegram.ext import Application, JobQueue
 
-    from bot.services import Services
-
 log = logging.getLogger(__name__)
 
-TimerHandler = Callable[["Services", Timer, bool], Awaitable[None]]
-Planner = Callable[["Services", datetime, datetime], None]
+# A timer handler gets the timer and whether it runs late (after downtime); a planner stores
+# the recurring timers of a window. Services register their bound methods.
+TimerHandler = Callable[[Timer, bool], Awaitable[None]]
+Planner = Callable[[datetime, datetime], None]
 Deliver = Callable[[list[tuple[Notification, bool]]], Awaitable[None]]
 
 LATE_AFTER = timedelta(minutes=2)  # later than this counts as 补发 (sent after downtime)
@@ -49,12 +49,10 @@ class Scheduler:
         self._planners: list[Planner] = []
         self._lock = asyncio.Lock()
         self._job_queue: JobQueue | None = None
-        self._svc: Services | None = None
         self.deliver: Deliver | None = None
 
-    def bind(self, svc: Services, deliver: Deliver) -> None:
-        """Give the dispatcher the services and the delivery function."""
-        self._svc = svc
+    def deliver_with(self, deliver: Deliver) -> None:
+        """Give the dispatcher the function that sends due notifications."""
         self.deliver = deliver
 
     def on(self, kind: str, handler: TimerHandler) -> None:
@@ -123,7 +121,7 @@ class Scheduler:
             return  # planned far enough ahead; planners are idempotent, so steps are safe
         for planner in self._planners:
             try:
-                planner(self._require_svc(), start, end)
+                planner(start, end)
             except Exception:
                 # One feature's broken planner must not silence every other reminder.
                 log.exception("planner %r failed for %s–%s", planner, start, end)
@@ -166,7 +164,7 @@ class Scheduler:
             log.error("no handler for timer kind %r (key %s); dropped", timer.kind, timer.key)
             return
         try:
-            await handler(self._require_svc(), timer, now - timer.due > LATE_AFTER)
+            await handler(timer, now - timer.due > LATE_AFTER)
         except Exception:
             log.exception("timer %s (%s) failed", timer.key, timer.kind)
 
@@ -212,8 +210,3 @@ class Scheduler:
 
     async def _wake(self, _context: object) -> None:
         await self.run_due()
-
-    def _require_svc(self) -> Services:
-        if self._svc is None:
-            raise RuntimeError("Scheduler.bind() was not called")
-        return self._svc

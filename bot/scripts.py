@@ -190,7 +190,7 @@ def parse_assignments(tokens: list[str]) -> dict[str, str]:
 
 
 class ScriptBook:
-    """The catalogue of reply scripts and the renderer (``svc.feature["scripts"]``)."""
+    """The catalogue of reply scripts and the renderer (``svc.scripts``)."""
 
     def __init__(
         self,

@@ -13,7 +13,8 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
-from bot.services import BotContext, Services
+from bot.handlers.context import BotContext
+from bot.services.container import Services
 from bot.transport.local import LocalBotApi, LocalRequest, Sent
 from bot.transport.updates import Person, UpdateFactory
 

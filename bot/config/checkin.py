@@ -11,7 +11,7 @@ from bot.config.reader import Section
 from bot.domain.members import parse_work_no
 
 if TYPE_CHECKING:
-    from bot.config.core import Settings
+    from bot.config.core import CoreSettings
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class CheckinSettings:
     absence_penalty: int = 10
 
 
-def parse(section: Section, core: Settings) -> CheckinSettings:
+def parse(section: Section, core: CoreSettings) -> CheckinSettings:
     """Validate the [checkin] table."""
     section.reject_unknown(
         {
@@ -93,7 +93,7 @@ def _non_negative(section: Section, name: str, default: int) -> int:
     return value
 
 
-def _parse_accounts(section: Section, core: Settings) -> dict[str, dict[str, str]]:
+def _parse_accounts(section: Section, core: CoreSettings) -> dict[str, dict[str, str]]:
     """Read ``[checkin.accounts.<shift>]`` tables of ``"账号" = 工号``."""
     shift_keys = {s.key for s in core.shifts}
     known = {a for p in core.platforms for a in p.accounts}

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config import checkin, deadlines, handover, remarks, scripts
+from bot.config.checkin import CheckinSettings
+from bot.config.deadlines import DeadlinesSettings
 from bot.config.errors import ConfigError
+from bot.config.handover import HandoverSettings
 from bot.config.reader import Section
+from bot.config.remarks import RemarksSettings
+from bot.config.scripts import ScriptsSettings
 from bot.domain.members import WEEKDAY_NAMES, Member, Role, parse_work_no
 from bot.domain.shifts import Shift, deadline_within_shift
 
-# Each feature reads its own table with ``bot.config.<name>.parse(section, settings)``.
+# Each feature reads its own table with ``bot.config.<name>.parse(section, core)``.
 FEATURE_SECTIONS = ("checkin", "handover", "remarks", "scripts", "deadlines")
 
 
@@ -28,8 +33,8 @@ class Platform:
 
 
 @dataclass
-class Settings:
-    """Everything the settings file says, validated."""
+class CoreSettings:
+    """The team-wide part of the settings file, which every feature's settings may read."""
 
     timezone: ZoneInfo
     team_chats: tuple[int, ...]
@@ -40,7 +45,6 @@ class Settings:
     shop: dict[str, Any] = field(default_factory=dict)
     backup_days: int = 14
     log_days: int = 14
-    features: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
     @property
@@ -52,9 +56,16 @@ class Settings:
         """Return the shift with this key, or None."""
         return next((s for s in self.shifts if s.key == key), None)
 
-    def feature(self, name: str) -> Any:
-        """Return the parsed settings of one feature."""
-        return self.features[name]
+
+@dataclass(kw_only=True)
+class Settings(CoreSettings):
+    """Everything the settings file says, validated: the core and one field per feature."""
+
+    checkin: CheckinSettings
+    handover: HandoverSettings
+    remarks: RemarksSettings
+    scripts: ScriptsSettings
+    deadlines: DeadlinesSettings
 
 
 def load_settings(path: Path) -> Settings:
@@ -103,7 +114,7 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
     members = _parse_members(top, {s.key for s in shifts})
     storage = top.table("storage")
     storage.reject_unknown({"backup_days", "log_days"})
-    settings = Settings(
+    core = CoreSettings(
         timezone=timezone,
         team_chats=tuple(team),
         leads_chat=leads_chat,
@@ -114,10 +125,14 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
         backup_days=int(storage.positive("backup_days", 14)),
         log_days=int(storage.positive("log_days", 14)),
     )
-    for name in FEATURE_SECTIONS:
-        module = importlib.import_module(f"bot.config.{name}")
-        settings.features[name] = module.parse(top.table(name), settings)
-    return settings
+    return Settings(
+        **vars(core),
+        checkin=checkin.parse(top.table("checkin"), core),
+        handover=handover.parse(top.table("handover"), core),
+        remarks=remarks.parse(top.table("remarks"), core),
+        scripts=scripts.parse(top.table("scripts"), core),
+        deadlines=deadlines.parse(top.table("deadlines"), core),
+    )
 
 
 def _parse_shifts(top: Section) -> tuple[Shift, ...]:

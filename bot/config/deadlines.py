@@ -14,7 +14,7 @@ from bot.domain.members import WEEKDAY_NAMES
 from bot.domain.times import parse_hhmm
 
 if TYPE_CHECKING:
-    from bot.config.core import Settings
+    from bot.config.core import CoreSettings
 
 # The rules of DOMAIN.md (seeds 004, 000). A [deadlines.rules.<name>] table overrides keys.
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
@@ -98,7 +98,7 @@ class DeadlinesSettings:
     list_limit: int = 30
 
 
-def parse(section: Section, core: Settings) -> DeadlinesSettings:
+def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
     """Validate the [deadlines] table."""
     section.reject_unknown(
         {

@@ -10,7 +10,7 @@ from bot.config.errors import ConfigError
 from bot.config.reader import Section
 
 if TYPE_CHECKING:
-    from bot.config.core import Settings
+    from bot.config.core import CoreSettings
 
 DEFAULT_URGENT_MARKS = ("!急", "！急", "#急", "【急】", "[急]", "（急）", "(急)", "加急")
 
@@ -27,7 +27,7 @@ class HandoverSettings:
     max_length: int = 300
 
 
-def parse(section: Section, core: Settings) -> HandoverSettings:
+def parse(section: Section, core: CoreSettings) -> HandoverSettings:
     """Validate the [handover] table."""
     section.reject_unknown(
         {

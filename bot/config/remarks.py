@@ -13,7 +13,7 @@ from bot.domain.orders import OrderRules
 from bot.domain.remarks import DEFAULT_COURIERS, DEFAULT_PRECEDENCE, Colour
 
 if TYPE_CHECKING:
-    from bot.config.core import Settings
+    from bot.config.core import CoreSettings
 
 # Order-number formats of the demo platforms: Taobao and Tmall share Alibaba's 18–19 digit
 # numbers (the account the agent holds tells them apart), JD uses 11–13 digits.
@@ -44,7 +44,7 @@ class RemarksSettings:
         return self.max_bytes.get(platform or "", self.default_max_bytes)
 
 
-def parse(section: Section, core: Settings) -> RemarksSettings:
+def parse(section: Section, core: CoreSettings) -> RemarksSettings:
     """Validate the [remarks] table."""
     section.reject_unknown(
         {

@@ -11,7 +11,7 @@ from bot.config.errors import ConfigError
 from bot.config.reader import Section
 
 if TYPE_CHECKING:
-    from bot.config.core import Settings
+    from bot.config.core import CoreSettings
 
 # A relative folder is read from the project root, so the bot finds it from any working dir.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -49,7 +49,7 @@ KNOWN = {
 }
 
 
-def parse(section: Section, core: Settings) -> ScriptsSettings:
+def parse(section: Section, core: CoreSettings) -> ScriptsSettings:
     """Validate the [scripts] table."""
     section.reject_unknown(KNOWN)
     folder = Path(section.get("folder", str, "scripts_templates"))

@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.domain.members import Role
 from bot.handlers.common import CommandSpec, command_word
-from bot.services import BotContext
+from bot.handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
@@ -27,10 +28,11 @@ from bot.domain.roster_rules import LEAVE, OFF_KINDS
 from bot.domain.shifts import ShiftOccurrence, occurrences_between
 from bot.domain.times import fmt_hhmm
 from bot.handlers.common import CommandSpec, add_command, args_of, reply, require_member
+from bot.handlers.context import BotContext
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.timers import Timer
 from bot.screenshots import difference_hash, download, image_name, prune_images, save_image
-from bot.services import BotContext, Services
+from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -85,18 +87,16 @@ COMMAND_TRIGGERS = ("/checkin", "/挂号")
 
 def settings_of(svc: Services) -> CheckinSettings:
     """Return the [checkin] settings."""
-    return svc.settings.feature("checkin")
+    return svc.settings.checkin
 
 
 def repo_of(svc: Services) -> CheckinRepo:
     """Return the check-in repository (one per application)."""
-    return svc.feature["checkin"]
+    return svc.checkin.repo
 
 
 def register(app: Application, svc: Services) -> None:
     """Wire the checkin handlers, timers and planners."""
-    svc.feature["checkin"] = CheckinRepo(svc.store)
-    svc.feature["checkin"].tracking_since(svc.clock.now())  # earlier shifts are not absences
     hashtag = settings_of(svc).hashtag
     image = filters.PHOTO | filters.Document.IMAGE
     caption = filters.CaptionRegex(
@@ -119,10 +119,10 @@ def register(app: Application, svc: Services) -> None:
     }
     for spec in COMMANDS[1:]:
         add_command(app, spec, handlers[spec.name])
-    svc.scheduler.on("checkin:remind", remind_at_login)
-    svc.scheduler.on("checkin:summary", summarize)
-    svc.scheduler.on("checkin:maintain", maintain)
-    svc.scheduler.add_planner(plan)
+    svc.scheduler.on("checkin:remind", partial(remind_at_login, svc))
+    svc.scheduler.on("checkin:summary", partial(summarize, svc))
+    svc.scheduler.on("checkin:maintain", partial(maintain, svc))
+    svc.scheduler.add_planner(partial(plan, svc))
 
 
 # ---- check-in ----

@@ -11,7 +11,7 @@ from telegram.ext import Application, BaseHandler, CommandHandler, MessageHandle
 
 from bot.domain.members import Member, Role
 from bot.domain.text import split_message
-from bot.services import BotContext
+from bot.handlers.context import BotContext
 
 Callback = Callable[[Update, BotContext], Awaitable[None]]
 

@@ -16,7 +16,7 @@ from bot.handlers.common import (
     reply,
     require_member,
 )
-from bot.services import BotContext
+from bot.handlers.context import BotContext
 
 TITLE = "团队"
 COMMANDS = [

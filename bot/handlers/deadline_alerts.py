@@ -8,16 +8,16 @@ from typing import Any
 from bot.domain.deadlines import OPEN, OVERDUE, WARN, Rung, last_passed
 from bot.domain.members import Member, Role
 from bot.domain.times import iso, parse_iso
-from bot.handlers.deadline_service import REVIEW, DeadlineService, who
 from bot.persistence.timers import Notification, Timer
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.deadlines import REVIEW, DeadlineService, who
 
 Target = dict[str, Any]
 
 
 async def on_tick(svc: Services, _timer: Timer, _late: bool) -> None:
     """Send the rung every due item reached (only the latest one, after downtime)."""
-    ds: DeadlineService = svc.feature["deadlines"]
+    ds: DeadlineService = svc.deadlines
     ds.tick_fired()
     now = svc.clock.now()
     limit = iso(now)
@@ -41,7 +41,7 @@ def _rung_notes(ds: DeadlineService, item: dict[str, Any], rung: Rung) -> list[N
     """Return the notifications of one rung, one per distinct recipient."""
     desc = ds.describe(item)
     due = ds.due_of(item)
-    owner = ds.svc.members.get(item["owner"])
+    owner = ds.members.get(item["owner"])
     targets: list[Target] = [route_owner(ds, item, rung.at)]
     if rung.kind == WARN:
         text = f"⏰ {desc} 还有 {rung.minutes} 分钟到期（{due}）· 负责人 {who(owner)}"
@@ -72,12 +72,12 @@ def _rung_notes(ds: DeadlineService, item: dict[str, Any], rung: Rung) -> list[N
 
 def _escalation_targets(ds: DeadlineService) -> list[Target]:
     """Return the admins and the leads (their chat, else each of them)."""
-    users = {m.user_id for m in ds.svc.members.with_role(Role.ADMIN)}
+    users = {m.user_id for m in ds.members.with_role(Role.ADMIN)}
     result: list[Target] = []
-    if ds.svc.settings.leads_chat is not None:
+    if ds.settings.leads_chat is not None:
         result.append({"leads": None})
     else:
-        users |= {m.user_id for m in ds.svc.leads(None)}
+        users |= {m.user_id for m in ds.members.leads(None)}
     result.extend({"user": u} for u in sorted(users))
     return result
 
@@ -107,17 +107,17 @@ def on_shift(ds: DeadlineService, member: Member, moment: datetime) -> bool:
     """Whether ``member`` is working at ``moment`` (members without a shift always are)."""
     if member.shift is None:
         return True
-    local_day = ds.svc.local(moment).date()
+    local_day = ds.time.local(moment).date()
     for day in (local_day, local_day - timedelta(days=1)):
-        key = ds.svc.roster.shift_of(member, day)
-        shift = ds.svc.settings.shift(key) if key else None
+        key = ds.roster.shift_of(member, day)
+        shift = ds.settings.shift(key) if key else None
         if shift is not None and shift.contains(moment, day, ds.tz):
             return True
     return False
 
 
 def _running_shift_leads(ds: DeadlineService, moment: datetime) -> Target:
-    occurrence = ds.svc.roster.current(moment)
+    occurrence = ds.roster.current(moment)
     return {"leads": occurrence.shift.key if occurrence else None}
 
 
@@ -131,11 +131,11 @@ def lead_target(ds: DeadlineService, owner: Member | None, moment: datetime) -> 
 def route_owner(ds: DeadlineService, item: dict[str, Any], moment: datetime) -> Target:
     """Return where the owner's reminder goes: the owner on shift, else the account
     holder on duty, else the leads of the running shift."""
-    owner = ds.svc.members.get(item["owner"])
+    owner = ds.members.get(item["owner"])
     if owner is not None and not owner.removed and on_shift(ds, owner, moment):
         return {"user": owner.user_id}
     for account in ds.accounts(item.get("platform")):
-        holder = ds.svc.roster.holder(account, moment)
+        holder = ds.roster.holder(account, moment)
         if holder is not None and on_shift(ds, holder, moment):
             return {"user": holder.user_id}
     return _running_shift_leads(ds, moment)
@@ -151,7 +151,7 @@ def notify_owner(
 ) -> None:
     """Tell the item's owner (routed like a reminder) about a change someone else made."""
     key = f"deadlines:{item['id']}:{tag}:{iso(now)}" + (f":{extra}" if extra else "")
-    ds.svc.scheduler.notify(route_owner(ds, item, now), text, key=key, kind="deadlines")
+    ds.scheduler.notify(route_owner(ds, item, now), text, key=key, kind="deadlines")
 
 
 # ---- routines and start-up --------------------------------------------------------------
@@ -159,7 +159,7 @@ def notify_owner(
 
 def plan(svc: Services, start: datetime, end: datetime) -> None:
     """Store the routine reminders and the daily review falling in ``[start, end)``."""
-    ds: DeadlineService = svc.feature["deadlines"]
+    ds: DeadlineService = svc.deadlines
     tz = svc.settings.timezone
     day = svc.local(start).date() - timedelta(days=1)
     last = svc.local(end).date()
@@ -192,7 +192,7 @@ def warn_calendar(ds: DeadlineService) -> None:
     Privately to admins the bot can reach, else in the team chat; at most once a day,
     so a bot restarted in a loop does not repeat itself.
     """
-    today = ds.svc.today()
+    today = ds.time.today()
     years = ds.calendar.uncovered_years(today, ds.conf.calendar_warn_days)
     if not years:
         return
@@ -203,12 +203,12 @@ def warn_calendar(ds: DeadlineService) -> None:
         f"请主管在设置中补充 {listed} 年的法定节假日与调休安排。"
     )
     key = f"deadlines:calendar:{listed}:{today.isoformat()}"
-    reachable = [a for a in ds.svc.members.with_role(Role.ADMIN) if a.can_dm]
+    reachable = [a for a in ds.members.with_role(Role.ADMIN) if a.can_dm]
     # A blind private message to an admin who never sent /start would mark them
     # unreachable; the team chat reaches them all.
     if not reachable:
-        ds.svc.scheduler.notify({"team": True}, text, key=key, kind="deadlines")
+        ds.scheduler.notify({"team": True}, text, key=key, kind="deadlines")
     for admin in reachable:
-        ds.svc.scheduler.notify(
+        ds.scheduler.notify(
             {"user": admin.user_id}, text, key=f"{key}:{admin.user_id}", kind="deadlines"
         )

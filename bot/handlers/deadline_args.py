@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +12,12 @@ from telegram import Update
 from bot.domain.errors import UserError
 from bot.domain.members import Member
 from bot.handlers.common import args_of, reply, require_member
-from bot.handlers.deadline_service import SHIPPED, TICKET, DeadlineService, service
-from bot.services import BotContext, Services
+from bot.handlers.context import BotContext
+from bot.services.container import Services
+from bot.services.deadlines import SHIPPED, TICKET, DeadlineService
 
 log = logging.getLogger(__name__)
 
-_ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{4,40}$")
 
 Finder = Callable[[DeadlineService, str], dict[str, Any] | None]
 Confirm = Callable[[DeadlineService, dict[str, Any], bool], str]  # (service, item, late)
@@ -52,7 +51,7 @@ async def command(
     update: Update, context: BotContext, usage: str, least: int, most: int | None = None
 ) -> Command | None:
     """Return the command with ``least``…``most`` arguments, else reply its usage (None)."""
-    ds = service(context)
+    ds = context.svc.deadlines
     member = require_member(update, context)
     args = args_of(update.effective_message)
     if len(args) < least or (most is not None and len(args) > most):
@@ -122,27 +121,19 @@ def by_number_or_ref(ds: DeadlineService, text: str) -> dict[str, Any] | None:
 
 
 def order_no(svc: Services, text: str) -> str:
-    """Return a checked order number (by the orders feature when present)."""
-    orders = svc.feature.get("orders")
-    if orders is not None and hasattr(orders, "validate_order_no"):
-        try:
-            return str(orders.validate_order_no(text))
-        except UserError:
-            raise
-        except ValueError as err:
-            raise UserError(str(err)) from None
-    if not _ORDER_NO.match(text):
-        raise UserError(f"订单号“{text}”格式不对：应为 4–40 位字母、数字或连字符。")
-    return text
+    """Return an order number checked by the orders feature's rules."""
+    try:
+        return str(svc.orders.validate_order_no(text))
+    except UserError:
+        raise
+    except ValueError as err:
+        raise UserError(str(err)) from None
 
 
 def detect_platform(svc: Services, order: str) -> str | None:
     """Return the platform an order number belongs to, when the orders feature can tell."""
-    orders = svc.feature.get("orders")
-    if orders is None or not hasattr(orders, "detect_platform"):
-        return None
     try:
-        return orders.detect_platform(order)
+        return svc.orders.detect_platform(order)
     except Exception as err:  # detection is a convenience; the order still gets chased
         log.warning("platform detection failed for %s: %s", order, err)
         return None

@@ -11,6 +11,7 @@ from bot.domain.deadline_input import looks_like_time, parse_moment
 from bot.domain.errors import UserError
 from bot.domain.times import iso
 from bot.handlers.common import Callback, reply
+from bot.handlers.context import BotContext
 from bot.handlers.deadline_args import (
     Lookup,
     close_command,
@@ -20,8 +21,7 @@ from bot.handlers.deadline_args import (
     item_command,
     order_no,
 )
-from bot.handlers.deadline_service import DUNNING, DeadlineService
-from bot.services import BotContext
+from bot.services.deadlines import DUNNING, DeadlineService
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,14 @@ async def dunned(update: Update, context: BotContext) -> None:
     ]
     cmd.ds.items.update(item["id"], attempts=attempts)
     remark = ""
-    orders = context.svc.feature.get("orders")
-    if orders is not None and hasattr(orders, "record_dunning"):
-        try:
-            orders.record_dunning(item["ref"], result, member, now, platform=item.get("platform"))
-            remark = "，已写入订单备注记录"
-        except Exception as err:  # the attempt is recorded here either way
-            log.warning("remark history not updated for %s: %s", item["ref"], err)
-            remark = "（订单备注记录未能写入，请手动备注）"
+    try:
+        context.svc.orders.record_dunning(
+            item["ref"], result, member, now, platform=item.get("platform")
+        )
+        remark = "，已写入订单备注记录"
+    except Exception as err:  # the attempt is recorded here either way
+        log.warning("remark history not updated for %s: %s", item["ref"], err)
+        remark = "（订单备注记录未能写入，请手动备注）"
     local = context.svc.local(now)
     await reply(
         update,

@@ -10,6 +10,7 @@ from bot.domain.followup import parse_class
 from bot.domain.text import mask_phones
 from bot.domain.times import iso, parse_iso
 from bot.handlers.common import Callback, reply
+from bot.handlers.context import BotContext
 from bot.handlers.deadline_args import (
     Confirm,
     Lookup,
@@ -18,8 +19,7 @@ from bot.handlers.deadline_args import (
     finder,
     item_command,
 )
-from bot.handlers.deadline_service import FOLLOWUP, DeadlineService
-from bot.services import BotContext
+from bot.services.deadlines import FOLLOWUP, DeadlineService
 
 PROSPECT_USAGE = "用法：/prospect <客户> <顾虑> [A|B|C]，例如 /prospect 张女士 担心床垫太硬 B"
 VISIT_USAGE = "用法：/visit <客户> [说明]，例如 /visit 张女士 发了活动链接"

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.domain.members import Role, parse_work_no
 from bot.handlers.common import Callback, reply
+from bot.handlers.context import BotContext
 from bot.handlers.deadline_alerts import notify_owner
 from bot.handlers.deadline_args import (
     Lookup,
@@ -16,8 +17,7 @@ from bot.handlers.deadline_args import (
     close_command,
     item_command,
 )
-from bot.handlers.deadline_service import DeadlineService, who
-from bot.services import BotContext
+from bot.services.deadlines import DeadlineService, who
 
 DONE_USAGE = "用法：/done <编号|工单号>，例如 /done 12 或 /done JD20261127"
 REASSIGN_USAGE = "用法：/reassign <编号> <工号>，例如 /reassign 12 3"

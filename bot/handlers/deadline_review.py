@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
+from telegram import Update
 
 from bot.domain.followup import sample_for_review
-from bot.domain.members import Role
+from bot.domain.members import Member, Role
 from bot.domain.text import mask_phones
 from bot.handlers.common import require_member
+from bot.handlers.context import BotContext
 from bot.handlers.deadline_alerts import notify_owner
-from bot.handlers.deadline_service import FOLLOWUP, REVIEW, DeadlineService, service
 from bot.persistence.timers import Timer
-from bot.services import BotContext, Services
+from bot.services.container import Services
+from bot.services.deadlines import FOLLOWUP, REVIEW, DeadlineService
+from bot.services.messenger import Button, Keyboard
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ PATTERN = r"^deadlines:review:\d+:(stop|go)$"
 
 async def on_review(svc: Services, timer: Timer, _late: bool) -> None:
     """Send the leads today's C customers (all) and a sample of B for review, with buttons."""
-    ds: DeadlineService = svc.feature["deadlines"]
+    ds: DeadlineService = svc.deadlines
     pending = [i for i in ds.items.all() if i["type"] == FOLLOWUP and i.get("review") == "pending"]
     c_items = [i for i in pending if i["cls"] == "C"]
     b_items = [i for i in pending if i["cls"] == "B"]
@@ -50,36 +51,26 @@ async def on_review(svc: Services, timer: Timer, _late: bool) -> None:
         await _send(svc, chat, text, _buttons(item["id"]))
 
 
-def _buttons(item_id: int) -> InlineKeyboardMarkup:
+def _buttons(item_id: int) -> Keyboard:
     """Return the 无需跟进 / 继续跟进 buttons of one reviewed customer."""
     choices = (("无需跟进", "stop"), ("继续跟进", "go"))
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(label, callback_data=f"{REVIEW}:{item_id}:{verdict}")
-                for label, verdict in choices
-            ]
-        ]
-    )
+    return [[Button(label, f"{REVIEW}:{item_id}:{verdict}") for label, verdict in choices]]
 
 
-def _review_chat(svc: Services) -> int:
+def _review_chat(svc: Services) -> int | Member:
     """Return the leads' chat, else a lead the bot can message, else the team chat."""
     if svc.settings.leads_chat is not None:
         return svc.settings.leads_chat
-    reachable = [m for m in svc.leads(None) if m.can_dm is not False]
-    return reachable[0].user_id if reachable else svc.settings.team_chat
+    reachable = [m for m in svc.members.leads(None) if m.can_dm is not False]
+    return reachable[0] if reachable else svc.settings.team_chat
 
 
-async def _send(svc: Services, chat: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Send a review message; a lead who blocked the bot gets it in the team chat."""
-    try:
-        await svc.bot.send_message(chat, text, reply_markup=markup)
-    except (Forbidden, BadRequest) as err:
-        log.info("review to %s refused (%s); sending to the team chat", chat, err)
-        if chat > 0:
-            svc.members.update(chat, can_dm=False)
-        await svc.bot.send_message(svc.settings.team_chat, text, reply_markup=markup)
+async def _send(svc: Services, to: int | Member, text: str, keyboard: Keyboard | None) -> None:
+    """Send a review message to a chat, or to a lead (the team chat when they blocked the bot)."""
+    if isinstance(to, Member):
+        await svc.messenger.to_member(to, text, keyboard)
+    else:
+        await svc.messenger.to_chat(to, text, keyboard)
 
 
 async def review_decision(update: Update, context: BotContext) -> None:
@@ -90,7 +81,7 @@ async def review_decision(update: Update, context: BotContext) -> None:
         await query.answer("需要组长权限才能复核。", show_alert=True)
         return
     _, _, raw_id, verdict = query.data.split(":")
-    ds = service(context)
+    ds = context.svc.deadlines
     item = ds.items.get(int(raw_id))
     if item is None or item.get("review") not in ("pending", "asked"):
         await query.answer("该客户已处理过了。")

@@ -7,9 +7,9 @@ from telegram import Update
 from bot.domain.deadline_input import looks_like_time, parse_moment
 from bot.domain.errors import UserError
 from bot.handlers.common import Callback, reply
+from bot.handlers.context import BotContext
 from bot.handlers.deadline_args import command, detect_platform, order_no
-from bot.handlers.deadline_service import SHIPPED, TICKET
-from bot.services import BotContext
+from bot.services.deadlines import SHIPPED, TICKET
 
 TICKET_USAGE = (
     "用法：/ticket <平台> <工单号> [收到时间] [说明]，例如 /ticket 京东 JD20261127 17:30 物流破损"

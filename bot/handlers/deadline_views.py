@@ -10,9 +10,9 @@ from telegram import Update
 from bot.domain.deadlines import is_overdue
 from bot.domain.times import iso, parse_iso
 from bot.handlers.common import Callback, reply, require_member
+from bot.handlers.context import BotContext
 from bot.handlers.deadline_args import command
-from bot.handlers.deadline_service import service, who
-from bot.services import BotContext
+from bot.services.deadlines import who
 
 DUE_USAGE = "用法：/due [today|tomorrow]（或 今天/明天）"
 _DAYS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1}
@@ -20,7 +20,7 @@ _DAYS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1}
 
 async def mine(update: Update, context: BotContext) -> None:
     """List my open items, soonest first, overdue ones marked."""
-    ds = service(context)
+    ds = context.svc.deadlines
     member = require_member(update, context)
     now = context.svc.clock.now()
     items = sorted(
@@ -64,7 +64,7 @@ async def due(update: Update, context: BotContext) -> None:
 
 async def overdue(update: Update, context: BotContext) -> None:
     """List everything overdue, by owner (leads)."""
-    ds = service(context)
+    ds = context.svc.deadlines
     now = context.svc.clock.now()
     late = [
         i for i in ds.items.iter() if not i.get("paused") and is_overdue(parse_iso(i["due"]), now)

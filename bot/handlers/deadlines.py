@@ -7,6 +7,8 @@ rung sends and to whom), the review buttons, and one module per group of command
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.members import Role
@@ -20,8 +22,8 @@ from bot.handlers import (
 from bot.handlers.common import CommandSpec, add_command
 from bot.handlers.deadline_alerts import on_tick, plan, warn_calendar
 from bot.handlers.deadline_review import PATTERN, on_review, review_decision
-from bot.handlers.deadline_service import REVIEW, TICK, DeadlineService
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.deadlines import REVIEW, TICK
 
 TITLE = "催付·回访·工单时限"
 
@@ -78,8 +80,7 @@ COMMANDS = [
 
 def register(app: Application, svc: Services) -> None:
     """Wire the deadlines handlers, timers and planners."""
-    ds = DeadlineService(svc)
-    svc.feature["deadlines"] = ds
+    ds = svc.deadlines
     handlers = {
         **deadline_dunning.HANDLERS,
         **deadline_followup.HANDLERS,
@@ -90,8 +91,8 @@ def register(app: Application, svc: Services) -> None:
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
     app.add_handler(CallbackQueryHandler(review_decision, pattern=PATTERN))
-    svc.scheduler.on(TICK, on_tick)
-    svc.scheduler.on(REVIEW, on_review)
-    svc.scheduler.add_planner(plan)
+    svc.scheduler.on(TICK, partial(on_tick, svc))
+    svc.scheduler.on(REVIEW, partial(on_review, svc))
+    svc.scheduler.add_planner(partial(plan, svc))
     ds.rebuild()
     warn_calendar(ds)

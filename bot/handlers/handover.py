@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.config.handover import HandoverSettings
+from bot.delivery import markup
 from bot.domain import handover_text as fmt
 from bot.domain.dates import parse_day
 from bot.domain.errors import UserError
@@ -42,9 +43,11 @@ from bot.domain.shifts import ShiftOccurrence, occurrences_between
 from bot.domain.times import iso
 from bot.handlers.common import CommandSpec, add_command, is_private, reply, require_member
 from bot.handlers.common import rest_text as message_rest
+from bot.handlers.context import BotContext
 from bot.persistence.handover import HandoverRepo
 from bot.persistence.timers import Timer
-from bot.services import BotContext, Services
+from bot.services.container import Services
+from bot.services.messenger import Button, Keyboard
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +94,23 @@ LOOKAHEAD = 14  # occurrences searched for a shift with somebody on duty
 
 def register(app: Application, svc: Services) -> None:
     """Wire the handover command, buttons, timers, planner and the check-in listener."""
-    svc.feature["handover"] = HandoverRepo(svc.store)
     add_command(app, COMMANDS[0], handover_command)
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^handover:(ack|done):\d+$"))
-    svc.scheduler.on("handover:remind", remind)
-    svc.scheduler.on("handover:post", post_due)
-    svc.scheduler.on("handover:alert", alert)
-    svc.scheduler.on("handover:rollover", rollover)
-    svc.scheduler.on("handover:urgent", escalate)
-    svc.scheduler.add_planner(plan)
+    svc.scheduler.on("handover:remind", partial(remind, svc))
+    svc.scheduler.on("handover:post", partial(post_due, svc))
+    svc.scheduler.on("handover:alert", partial(alert, svc))
+    svc.scheduler.on("handover:rollover", partial(rollover, svc))
+    svc.scheduler.on("handover:urgent", partial(escalate, svc))
+    svc.scheduler.add_planner(partial(plan, svc))
     svc.events.on("checkin.recorded", partial(on_checkin, svc))
 
 
 def _cfg(svc: Services) -> HandoverSettings:
-    return svc.settings.feature("handover")
+    return svc.settings.handover
 
 
 def _repo(svc: Services) -> HandoverRepo:
-    return svc.feature["handover"]
+    return svc.handover.repo
 
 
 def _label(svc: Services, key: str) -> str:
@@ -261,14 +263,12 @@ async def post_items(svc: Services, key: str, items: list[Item], header: str | N
     repo = _repo(svc)
     tz = svc.settings.timezone
     for item in sorted(items, key=lambda i: (not i.urgent, i.id)):
-        try:
-            message = await svc.bot.send_message(
-                svc.settings.team_chat,
-                fmt.card(item, tz, svc.settings.shifts, mask=True),
-                reply_markup=buttons([item]),
-            )
-        except TelegramError as err:
-            log.error("could not post handover item %s: %s", item.id, err)
+        message = await svc.messenger.to_chat(
+            svc.settings.team_chat,
+            fmt.card(item, tz, svc.settings.shifts, mask=True),
+            buttons([item]),
+        )
+        if message is None:
             continue
         fresh = repo.get(item.id)  # re-read: a button may have been pressed while sending
         if fresh is None:
@@ -289,17 +289,11 @@ async def _retire_cards(svc: Services, item: Item, cards: list[list[int]]) -> No
         fmt.card(item, tz, svc.settings.shifts, mask=True) + "\n（已重新发出，请在最新消息中操作）"
     )
     for chat_id, message_id in cards:
-        try:
-            await svc.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
-        except TelegramError as err:
-            log.info("could not retire card %s/%s: %s", chat_id, message_id, err)
+        await svc.messenger.edit(chat_id, message_id, text)
 
 
 async def _send_group(svc: Services, text: str) -> None:
-    try:
-        await svc.bot.send_message(svc.settings.team_chat, text)
-    except TelegramError as err:
-        log.error("could not post to the team chat: %s", err)
+    await svc.messenger.to_chat(svc.settings.team_chat, text)
 
 
 async def alert(svc: Services, timer: Timer, late: bool) -> None:
@@ -408,30 +402,20 @@ async def on_checkin(
     tz = svc.settings.timezone
     lines = [f"📋 {member.name}，交给 {_label(svc, key)} 的交接共 {len(items)} 项，请逐项接收："]
     lines.extend(fmt.brief(i, tz, mask=False) for i in items)
-    text = "\n".join(lines)
-    if member.can_dm is not False:
-        try:
-            await svc.bot.send_message(member.user_id, text, reply_markup=buttons(items))
-        except (Forbidden, BadRequest) as err:
-            log.info("cannot message %s privately (%s)", member.user_id, err)
-            svc.members.update(member.user_id, can_dm=False)
-        else:
-            if member.can_dm is not True:
-                svc.members.update(member.user_id, can_dm=True)
-            return
     plain = "\n".join(fmt.brief(i, tz) for i in items)
-    svc.scheduler.notify(
-        {"user": member.user_id},
-        f"交给 {_label(svc, key)} 的交接共 {len(items)} 项，请在群里点【已接收】"
+    await svc.messenger.to_member(
+        member,
+        "\n".join(lines),
+        buttons(items),
+        group_text=f"交给 {_label(svc, key)} 的交接共 {len(items)} 项，请在群里点【已接收】"
         f"或发送 /handover ack <编号>：\n{plain}",
-        key=f"handover:checkin:{key}:{member.user_id}",
     )
 
 
 # ---- buttons ---------------------------------------------------------------------------------
 
 
-def buttons(items: list[Item]) -> InlineKeyboardMarkup | None:
+def buttons(items: list[Item]) -> Keyboard | None:
     """Return 已接收/已处理 buttons: one row for a card, one row per item in a list."""
     rows = []
     single = len(items) == 1
@@ -441,11 +425,11 @@ def buttons(items: list[Item]) -> InlineKeyboardMarkup | None:
         row = []
         if not item.acked:
             text = "已接收" if single else f"接收 #{item.id}"
-            row.append(InlineKeyboardButton(text, callback_data=f"handover:ack:{item.id}"))
+            row.append(Button(text, f"handover:ack:{item.id}"))
         text = "已处理" if single else f"处理 #{item.id}"
-        row.append(InlineKeyboardButton(text, callback_data=f"handover:done:{item.id}"))
+        row.append(Button(text, f"handover:done:{item.id}"))
         rows.append(row)
-    return InlineKeyboardMarkup(rows) if rows else None
+    return rows or None
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -504,29 +488,23 @@ async def refresh_cards(svc: Services, item: Item) -> None:
     """Show an item's new state on every card posted for it."""
     tz = svc.settings.timezone
     for chat_id, message_id in item.cards:
-        try:
-            await svc.bot.edit_message_text(
-                fmt.card(item, tz, svc.settings.shifts, mask=chat_id < 0),
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=buttons([item]),
-            )
-        except BadRequest as err:
-            if "not modified" not in str(err).lower():
-                log.info("could not update card %s/%s: %s", chat_id, message_id, err)
-        except TelegramError as err:
-            log.info("could not update card %s/%s: %s", chat_id, message_id, err)
+        await svc.messenger.edit(
+            chat_id,
+            message_id,
+            fmt.card(item, tz, svc.settings.shifts, mask=chat_id < 0),
+            buttons([item]),
+        )
 
 
 async def _refresh_pressed(update: Update, context: BotContext) -> None:
     """Re-render a private list message after one of its buttons was pressed."""
     query = update.callback_query
     message = query.message
-    markup = getattr(message, "reply_markup", None)
-    if message is None or markup is None:
+    pressed = getattr(message, "reply_markup", None)
+    if message is None or pressed is None:
         return
     numbers: list[int] = []
-    for row in markup.inline_keyboard:
+    for row in pressed.inline_keyboard:
         for button in row:
             number = int(str(button.callback_data).rsplit(":", 1)[1])
             if number not in numbers:
@@ -542,7 +520,7 @@ async def _refresh_pressed(update: Update, context: BotContext) -> None:
     mask = message.chat.type != "private"
     text = "📋 交接事项：\n" + "\n".join(fmt.brief(i, tz, mask=mask) for i in items)
     try:
-        await query.edit_message_text(text, reply_markup=buttons(items))
+        await query.edit_message_text(text, reply_markup=markup(buttons(items)))
     except BadRequest as err:
         if "not modified" not in str(err).lower():
             log.info("could not update the pressed message: %s", err)

@@ -1,6 +1,6 @@
 """Order remarks (订单备注): /remark, /order, /remarks, /sales.
 
-The order book is exposed to other features as ``svc.feature["orders"]`` (an OrderBook,
+The order book is exposed to other features as ``svc.orders`` (an OrderService,
 see bot/persistence/orders.py). After a new remark version the event ``remarks.recorded``
 is emitted with order_no (str), version (RemarkVersion) and member (the author).
 """
@@ -16,7 +16,6 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application
 
-from bot.config.remarks import RemarksSettings
 from bot.domain.dates import read_day, read_month
 from bot.domain.errors import UserError
 from bot.domain.members import WEEKDAY_NAMES, Member, Role, parse_work_no
@@ -30,8 +29,9 @@ from bot.handlers.common import (
     require_member,
     rest_text,
 )
-from bot.persistence.orders import OrderBook, OrderRepo
-from bot.services import BotContext, Services
+from bot.handlers.context import BotContext
+from bot.services.container import Services
+from bot.services.orders import OrderService
 
 TITLE = "订单备注"
 REMARK_USAGE = (
@@ -62,19 +62,14 @@ COMMANDS = [
 
 
 def register(app: Application, svc: Services) -> None:
-    """Wire the remarks commands and expose the order book to other features."""
-    settings: RemarksSettings = svc.settings.feature("remarks")
-    tz = svc.settings.timezone
-    repo = OrderRepo(svc.store, tz, settings.live_days)
-    names = {p.key: p.name for p in svc.settings.platforms}
-    svc.feature["orders"] = OrderBook(repo, settings, tz, names)
+    """Wire the remarks commands."""
     handlers = {"remark": remark, "order": order, "remarks": remarks, "sales": sales}
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
 
 
-def _book(context: BotContext) -> OrderBook:
-    return context.svc.feature["orders"]
+def _book(context: BotContext) -> OrderService:
+    return context.svc.orders
 
 
 async def _html(update: Update, text: str) -> None:
@@ -170,7 +165,7 @@ def _platform_key(svc: Services, word: str) -> str | None:
 
 
 def _platform_by_number(
-    svc: Services, book: OrderBook, order_no: str, author: Member, now: datetime
+    svc: Services, book: OrderService, order_no: str, author: Member, now: datetime
 ) -> str | None:
     """Detect the platform from the number; when formats tie (天猫/淘宝), ask who holds what."""
     candidates = book.settings.rules.platforms_of(order_no)
@@ -212,7 +207,7 @@ def _confirmation(
         else f"ℹ️ 订单 {html.escape(order.order_no)} 的备注与当前第 {version.number} 版相同，"
         "未新增版本"
     )
-    precedence = svc.settings.feature("remarks").precedence
+    precedence = svc.settings.remarks.precedence
     lines = [head, f"<code>{html.escape(shown)}</code>", _flag_line(version, precedence)]
     if version.seller != author.work_no:
         lines.append(

@@ -42,6 +42,7 @@ from bot.handlers.common import (
     require_member,
     rest_text,
 )
+from bot.handlers.context import BotContext
 from bot.scripts import (
     MAX_SOURCE,
     NAME_RE,
@@ -49,11 +50,10 @@ from bot.scripts import (
     ScriptBook,
     ScriptInvalid,
     Variable,
-    build_environment,
     missing_text,
     parse_assignments,
 )
-from bot.services import BotContext, Services
+from bot.services.container import Services
 
 TITLE = "话术"
 COMMANDS: list[CommandSpec] = [
@@ -101,17 +101,6 @@ _PENDING = "scripts_pending"  # user_data key: menu message → values typed wit
 
 def register(app: Application, svc: Services) -> None:
     """Wire the scripts handlers, timers and planners."""
-    settings = svc.settings.feature("scripts")
-    book = ScriptBook(
-        build_environment(settings.folder),
-        settings,
-        svc.settings.shop,
-        svc.clock,
-        svc.settings.timezone,
-        backups=svc.store.root / "script_backups",
-    )
-    book.load()  # broken templates are logged and left out; check-scripts names them
-    svc.feature["scripts"] = book
 
     alias_pattern = rf"^/{re.escape('话术')}(?:@\S+)?(?:\s|$)"
     with warnings.catch_warnings():
@@ -147,7 +136,7 @@ def register(app: Application, svc: Services) -> None:
 
 
 def _book(context: BotContext) -> ScriptBook:
-    return context.svc.feature["scripts"]
+    return context.svc.scripts
 
 
 # ---- /script ---------------------------------------------------------------------------
@@ -253,7 +242,7 @@ async def answer(update: Update, context: BotContext) -> int:
     if flow is None or script is None:
         flows.pop(chat_id, None)
         return ConversationHandler.END
-    limit = timedelta(minutes=context.svc.settings.feature("scripts").ask_minutes)
+    limit = timedelta(minutes=context.svc.settings.scripts.ask_minutes)
     if context.svc.clock.now() - parse_iso(flow["at"]) > limit:
         flows.pop(chat_id, None)
         await reply(
@@ -363,7 +352,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     book = _book(context)
     member = member_of(update, context)
-    limit = context.svc.settings.feature("scripts").inline_results
+    limit = context.svc.settings.scripts.inline_results
     try:
         tokens = shlex.split(query.query)
     except ValueError:

@@ -64,6 +64,15 @@ class MemberRepo:
         """Return active members whose role is at least ``minimum``."""
         return [m for m in self.all() if m.role >= minimum]
 
+    def leads(self, shift: str | None = None) -> list[Member]:
+        """Return the leads of a shift (or all leads); the admins when there is none."""
+        leads = [
+            m
+            for m in self.all()
+            if m.role is Role.LEAD and (shift is None or m.shift in (None, shift))
+        ]
+        return leads or self.with_role(Role.ADMIN)
+
     def save(self, member: Member) -> None:
         """Insert or replace a member."""
         self._members.upsert(_to_doc(member), _Q.user_id == member.user_id)

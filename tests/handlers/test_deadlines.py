@@ -53,7 +53,7 @@ def group(bot: Harness, calls: list[Any]) -> list[str]:
 
 
 def items(bot: Harness) -> list[dict[str, Any]]:
-    return bot.svc.feature["deadlines"].items.all()
+    return bot.svc.deadlines.items.all()
 
 
 async def test_unpaid_order_placed_before_eight_is_due_at_1030(bot: Harness) -> None:
@@ -136,7 +136,7 @@ async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
     calls = await bot.advance("2026-11-23 12:00")
     assert not [c for c in calls if "3391827740" in c.text]
     assert items(bot) == []
-    [archived] = list(bot.svc.feature["deadlines"].items.closed("2026-11"))
+    [archived] = list(bot.svc.deadlines.items.closed("2026-11"))
     assert archived["status"] == "paid" and archived["attempts"][0]["result"].startswith("电话")
 
 
@@ -160,7 +160,7 @@ async def test_dunned_is_written_to_the_order_remark_history(bot: Harness) -> No
         def detect_platform(self, order_no: str) -> str | None:
             return "jd"
 
-    bot.svc.feature["orders"] = Orders()
+    bot.svc.orders = Orders()
     await bot.send(AGENT, "/unpaid 3391827740")
     [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 已电话，答应中午付"))
     assert "已记录第 1 次催付" in text and "已写入订单备注记录" in text
@@ -400,7 +400,7 @@ async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness)
 async def test_a_burst_of_reminders_is_one_message_per_recipient(bot: Harness) -> None:
     start_all(bot)
     await bot.advance("2026-11-23 10:00")
-    ds = bot.svc.feature["deadlines"]
+    ds = bot.svc.deadlines
     member = bot.svc.members.by_work_no(AGENT)
     for n in range(150):  # ERP tickets: due in 24 h, warned at 09:30 tomorrow, all at once
         ds.open_item("ticket", "erp", f"E{n:04d}", member, bot.svc.clock.now())

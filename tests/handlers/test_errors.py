@@ -11,8 +11,8 @@ import pytest
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.handlers.context import BotContext
 from bot.logs import setup_logging
-from bot.services import BotContext
 from bot.transport.local import Sent
 from tests.harness import Harness
 

@@ -13,7 +13,7 @@ STRANGER = 555001
 
 
 def repo(bot: Harness) -> HandoverRepo:
-    return bot.svc.feature["handover"]
+    return bot.svc.handover.repo
 
 
 def cards(calls: list[Sent]) -> list[Sent]:

@@ -22,7 +22,7 @@ async def test_a_remark_comes_back_in_the_standard_order_with_its_flag(bot: Harn
     )
     assert "绿旗（需要延时发货）" in call.text and "（京东）" in call.text
     assert "含绿、黄、蓝旗内容，按优先级 绿>黄>蓝>紫 取绿" in call.text
-    order = bot.svc.feature["orders"].get(JD)
+    order = bot.svc.orders.get(JD)
     assert order.seller == "1" and order.colour is Colour.GREEN and order.platform == "jd"
 
 
@@ -46,7 +46,7 @@ async def test_a_bad_order_number_gets_an_example_of_a_good_one(bot: Harness) ->
     assert "不允许的字符" in text and "例如 3659284710562839471" in text
     [short] = bot.texts(await bot.send("1", "/remark 1234 发顺丰"))
     assert "长度为 4 位" in short
-    assert bot.svc.feature["orders"].get("1234") is None
+    assert bot.svc.orders.get("1234") is None
 
 
 async def test_empty_content_is_refused_and_nothing_is_stored(bot: Harness) -> None:
@@ -54,7 +54,7 @@ async def test_empty_content_is_refused_and_nothing_is_stored(bot: Harness) -> N
     assert "备注内容不能为空" in text and "用法：/remark" in text
     [again] = bot.texts(await bot.send("1", f"/remark {JD} 京东"))
     assert "备注内容不能为空" in again
-    assert bot.svc.feature["orders"].get(JD) is None
+    assert bot.svc.orders.get(JD) is None
 
 
 async def test_an_over_long_remark_is_refused_with_the_byte_count(bot: Harness) -> None:
@@ -62,14 +62,14 @@ async def test_an_over_long_remark_is_refused_with_the_byte_count(bot: Harness) 
     [text] = bot.texts(await bot.send("1", f"/remark {TMALL} 淘宝 {long_note}"))
     size = len(f"1号客服、{long_note}".encode())
     assert f"备注共 {size} 字节，超过淘宝备注上限 1000 字节" in text
-    assert bot.svc.feature["orders"].get(TMALL) is None
+    assert bot.svc.orders.get(TMALL) is None
 
 
 async def test_a_stranger_cannot_remark(bot: Harness) -> None:
     assert bot.texts(await bot.send(STRANGER, f"/remark {JD} 发顺丰")) == []
     [text] = bot.texts(await bot.send(STRANGER, f"/remark {JD} 发顺丰", private=True))
     assert "只为本店客服团队服务" in text
-    assert bot.svc.feature["orders"].get(JD) is None
+    assert bot.svc.orders.get(JD) is None
 
 
 async def test_two_colours_are_refused(bot: Harness) -> None:
@@ -86,13 +86,13 @@ async def test_a_lead_records_another_seller(bot: Harness) -> None:
     [text] = bot.texts(await bot.send("80", f"/remark {JD} @3 发顺丰"))
     assert "<code>3号客服、发顺丰快递</code>" in text
     assert "销售：3号 王五（李组长 代记）" in text
-    assert bot.svc.feature["orders"].get(JD).seller == "3"
+    assert bot.svc.orders.get(JD).seller == "3"
 
 
 async def test_an_agent_cannot_remark_for_a_colleague(bot: Harness) -> None:
     [text] = bot.texts(await bot.send("1", f"/remark {JD} @3 发顺丰"))
     assert "只有组长可以用 @工号" in text
-    assert bot.svc.feature["orders"].get(JD) is None
+    assert bot.svc.orders.get(JD) is None
 
 
 async def test_a_lead_naming_an_unknown_seller_gets_told(bot: Harness) -> None:
@@ -105,7 +105,7 @@ async def test_a_platform_word_is_stored_for_an_ambiguous_number(bot: Harness) -
     assert "平台未识别" in text
     [named] = bot.texts(await bot.send("1", f"/remark {TMALL} 天猫 发顺丰"))
     assert "（天猫）" in named and "第 2 版" in named
-    assert bot.svc.feature["orders"].get(TMALL).platform == "tmall"
+    assert bot.svc.orders.get(TMALL).platform == "tmall"
 
 
 async def test_phones_and_addresses_are_masked_in_the_group_but_kept(bot: Harness) -> None:
@@ -114,7 +114,7 @@ async def test_phones_and_addresses_are_masked_in_the_group_but_kept(bot: Harnes
     assert "浙江省杭州市西湖区****" in text and "138****5678" in text
     assert "13812345678" not in text and "文三路" not in text
     assert "私聊机器人" in text
-    stored = bot.svc.feature["orders"].get(JD).current.canonical
+    stored = bot.svc.orders.get(JD).current.canonical
     assert "文三路100号3栋501" in stored and "13812345678" in stored
     [private] = bot.texts(await bot.send("1", f"/order {JD}", private=True))
     assert "13812345678" in private and "文三路100号3栋501" in private
@@ -123,7 +123,7 @@ async def test_phones_and_addresses_are_masked_in_the_group_but_kept(bot: Harnes
 async def test_order_shows_versions_dunning_and_the_flag(bot: Harness) -> None:
     await bot.send("1", f"/remark {JD} 发顺丰")
     await bot.advance("2026-11-23 10:15")
-    book = bot.svc.feature["orders"]
+    book = bot.svc.orders
     book.record_dunning(JD, "已付款", bot.svc.members.by_work_no("2"), bot.svc.clock.now())
     await bot.advance("2026-11-23 11:00")
     await bot.send("80", f"/remark {JD} @1 发顺丰 送小礼品")
@@ -200,4 +200,4 @@ async def test_the_account_an_agent_holds_tells_tmall_from_taobao(bot: Harness) 
     [taobao] = bot.texts(await bot.send("2", f"/remark {TMALL} 标准"))
     [tmall] = bot.texts(await bot.send("3", "/remark 3659284710562839472 标准"))
     assert "（淘宝）" in taobao and "（天猫）" in tmall
-    assert bot.svc.feature["orders"].get(TMALL).platform == "taobao"
+    assert bot.svc.orders.get(TMALL).platform == "taobao"

@@ -31,7 +31,7 @@ async def editable(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 def folder_of(bot: Harness) -> Path:
-    return bot.svc.settings.feature("scripts").folder
+    return bot.svc.settings.scripts.folder
 
 
 async def upload(bot: Harness, who: str, source: str, name: str, caption: str | None = None):
@@ -159,7 +159,7 @@ async def test_a_script_longer_than_telegrams_limit_arrives_in_several_messages(
 async def test_other_features_render_follow_up_scripts_through_the_service(
     editable: Harness,
 ) -> None:
-    scripts = editable.svc.feature["scripts"]
+    scripts = editable.svc.scripts
     assert {"followup/visit1", "followup/visit2", "followup/visit3", "dunning/opening"} <= set(
         scripts.names()
     )

@@ -13,13 +13,13 @@ from tests.harness import example_raw
 def checkin_settings(**changes: Any) -> Any:
     raw = example_raw()
     raw["checkin"].update(changes)
-    return parse_settings(raw).feature("checkin")
+    return parse_settings(raw).checkin
 
 
 def test_missing_table_takes_the_seed_defaults() -> None:
     raw = example_raw()
     del raw["checkin"]
-    settings = parse_settings(raw).feature("checkin")
+    settings = parse_settings(raw).checkin
     assert (settings.kpi_points, settings.late_penalty, settings.leave_penalty) == (20, 5, 5)
     assert settings.absence_penalty == 10 and settings.early_minutes == 60
     assert settings.accounts == {} and settings.hashtag == "#挂号"

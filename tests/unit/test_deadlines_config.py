@@ -13,7 +13,7 @@ from tests.harness import example_raw
 def settings_with(deadlines: dict[str, Any]) -> Any:
     raw = example_raw()
     raw["deadlines"] = deadlines
-    return parse_settings(raw).feature("deadlines")
+    return parse_settings(raw).deadlines
 
 
 def test_an_empty_table_gives_the_seed_rules() -> None:

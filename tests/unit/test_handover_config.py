@@ -18,7 +18,7 @@ def with_handover(**values: Any) -> dict[str, Any]:
 
 
 def test_an_empty_handover_table_takes_the_seed_defaults() -> None:
-    cfg = parse_settings(with_handover()).feature("handover")
+    cfg = parse_settings(with_handover()).handover
     assert cfg.remind_before == timedelta(minutes=30)
     assert cfg.ack_alert_after == timedelta(minutes=15)
     assert cfg.urgent_after == timedelta(minutes=60)
@@ -26,8 +26,8 @@ def test_an_empty_handover_table_takes_the_seed_defaults() -> None:
 
 
 def test_the_example_file_documents_the_same_values() -> None:
-    cfg = parse_settings(example_raw()).feature("handover")
-    assert cfg == parse_settings(with_handover()).feature("handover")
+    cfg = parse_settings(example_raw()).handover
+    assert cfg == parse_settings(with_handover()).handover
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,9 @@ from bot.domain.errors import UserError
 from bot.domain.members import Member, Role
 from bot.domain.orders import OrderRules, utf8_bytes
 from bot.domain.remarks import Colour, mask_customer_data
-from bot.persistence.orders import OrderBook, OrderRepo
+from bot.persistence.orders import OrderRepo
 from bot.persistence.store import Store
+from bot.services.orders import OrderService
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=TZ)
@@ -31,10 +32,10 @@ RULES = OrderRules(
 )
 
 
-def book_at(root: Path, **settings: object) -> OrderBook:
+def book_at(root: Path, **settings: object) -> OrderService:
     repo = OrderRepo(Store(root), TZ, live_days=30)
     options = RemarksSettings(rules=RULES, **settings)  # type: ignore[arg-type]
-    return OrderBook(repo, options, TZ, {"taobao": "淘宝", "tmall": "天猫", "jd": "京东"})
+    return OrderService(repo, options, TZ, {"taobao": "淘宝", "tmall": "天猫", "jd": "京东"})
 
 
 def test_an_order_number_with_a_hash_and_lower_case_is_cleaned() -> None:

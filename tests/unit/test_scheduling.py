@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,10 +26,10 @@ class Rig:
         self.scheduler = Scheduler(self.store, clock)
         self.ran: list[tuple[str, datetime, bool]] = []
         self.delivered: list[list[tuple[str, bool]]] = []
-        self.scheduler.bind(self, self._deliver)  # type: ignore[arg-type]
+        self.scheduler.deliver_with(self._deliver)
         self.scheduler.on("test", self._handle)
 
-    async def _handle(self, _svc: Any, timer: Timer, late: bool) -> None:
+    async def _handle(self, timer: Timer, late: bool) -> None:
         self.ran.append((timer.key, self.clock.now(), late))
 
     async def _deliver(self, items: list[tuple[Notification, bool]]) -> None:
@@ -83,7 +83,7 @@ async def test_a_timer_found_after_downtime_runs_once_marked_late(rig: Rig) -> N
 async def test_a_failing_timer_is_logged_dropped_and_the_others_still_run(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(_svc: Any, _timer: Timer, _late: bool) -> None:
+    async def broken(_timer: Timer, _late: bool) -> None:
         raise RuntimeError("模板缺少变量")
 
     rig.scheduler.on("broken", broken)
@@ -119,7 +119,7 @@ def _daily_planner(svc: Rig, start: datetime, end: datetime) -> None:
 
 
 async def test_planners_on_overlapping_windows_store_each_timer_once(rig: Rig) -> None:
-    rig.scheduler.add_planner(_daily_planner)
+    rig.scheduler.add_planner(partial(_daily_planner, rig))
     for hour in range(0, 6):
         rig.scheduler.plan(START + timedelta(hours=hour))
     keys = [t.key for t in rig.scheduler.timers.pending("daily:")]
@@ -127,10 +127,10 @@ async def test_planners_on_overlapping_windows_store_each_timer_once(rig: Rig) -
 
 
 async def test_a_planned_timer_runs_once_a_day_across_restarts(rig: Rig, tmp_path: Path) -> None:
-    rig.scheduler.add_planner(_daily_planner)
+    rig.scheduler.add_planner(partial(_daily_planner, rig))
     await rig.advance(timedelta(days=1))
     restarted = Rig(tmp_path, rig.clock)  # a new process over the same data folder
-    restarted.scheduler.add_planner(_daily_planner)
+    restarted.scheduler.add_planner(partial(_daily_planner, restarted))
     await restarted.scheduler.run_due()
     await restarted.advance(timedelta(days=2))
     ran = [k for k, _, _ in rig.ran + restarted.ran]
@@ -173,11 +173,11 @@ async def test_the_clock_never_goes_back_while_advancing(rig: Rig) -> None:
 
 
 async def test_a_failing_planner_does_not_stop_the_other_timers_and_reminders(rig: Rig) -> None:
-    def broken(_svc: Any, _start: datetime, _end: datetime) -> None:
+    def broken(_start: datetime, _end: datetime) -> None:
         raise RuntimeError("排班表缺少班次")
 
     rig.scheduler.add_planner(broken)
-    rig.scheduler.add_planner(_daily_planner)
+    rig.scheduler.add_planner(partial(_daily_planner, rig))
     rig.scheduler.notify({"team": True}, "交接提醒", key="note", due=START + timedelta(minutes=5))
     await rig.advance(timedelta(hours=10))
     assert [k for k, _, _ in rig.ran] == ["daily:2026-11-23"]

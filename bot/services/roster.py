@@ -8,11 +8,10 @@ account → agent mapping of each shift comes from the [checkin.accounts] settin
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
+from bot.config import Settings
 from bot.domain.members import Member, Role
 from bot.domain.roster_rules import (
-    REST,
     Assignment,
     DayOff,
     Swap,
@@ -20,11 +19,8 @@ from bot.domain.roster_rules import (
     effective_shift,
 )
 from bot.domain.shifts import ShiftOccurrence, occurrence_at
+from bot.persistence.members import MemberRepo
 from bot.persistence.roster import RosterRepo
-
-if TYPE_CHECKING:
-    from bot.config.checkin import CheckinSettings
-    from bot.services import Services
 
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
 
@@ -32,17 +28,14 @@ REGULAR_REST = "轮休"  # the member's weekly day off from settings
 class Roster:
     """Answers who works which shift on a date and who covers each platform account."""
 
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
-        self.repo = RosterRepo(svc.store)
-
-    @property
-    def _checkin(self) -> CheckinSettings:
-        return self.svc.settings.feature("checkin")
+    def __init__(self, settings: Settings, members: MemberRepo, repo: RosterRepo) -> None:
+        self.settings = settings
+        self.members = members
+        self.repo = repo
 
     def regular(self, work_no: str, day: date) -> str | None:
         """Return the shift a member works on ``day`` by settings alone (None: day off)."""
-        member = self.svc.members.by_work_no(work_no)
+        member = self.members.by_work_no(work_no)
         if member is None or member.shift is None or day.isoweekday() in member.days_off:
             return None
         return member.shift
@@ -58,7 +51,7 @@ class Roster:
         offs, swaps = self.repo.offs(day), self.repo.swaps(day)
         return [
             m
-            for m in self.svc.members.all()
+            for m in self.members.all()
             if m.role <= Role.LEAD
             and effective_shift(self.regular, m.work_no, day, offs, swaps) == shift_key
         ]
@@ -86,16 +79,15 @@ class Roster:
 
     def current(self, moment: datetime) -> ShiftOccurrence | None:
         """Return the shift occurrence running at (or about to start after) ``moment``."""
-        settings = self.svc.settings
-        return occurrence_at(settings.shifts, moment, settings.timezone)
+        return occurrence_at(self.settings.shifts, moment, self.settings.timezone)
 
     def running(self, moment: datetime) -> list[ShiftOccurrence]:
         """Return the shift occurrences running at ``moment``, the latest started first."""
-        tz = self.svc.settings.timezone
+        tz = self.settings.timezone
         local = moment.astimezone(tz)
         found = []
         for day in (local.date() - timedelta(days=1), local.date()):
-            for shift in self.svc.settings.shifts:
+            for shift in self.settings.shifts:
                 occurrence = ShiftOccurrence(shift, day)
                 if occurrence.start(tz) <= local < occurrence.end(tz):
                     found.append(occurrence)
@@ -103,19 +95,19 @@ class Roster:
 
     def next_occurrence_of(self, member: Member, moment: datetime) -> ShiftOccurrence | None:
         """Return the member's shift running at ``moment`` or the next one within a week."""
-        tz = self.svc.settings.timezone
+        tz = self.settings.timezone
         local = moment.astimezone(tz)
         for offset in range(-1, 8):
             day = local.date() + timedelta(days=offset)
             key = self.shift_of(member, day)
-            shift = self.svc.settings.shift(key) if key else None
+            shift = self.settings.shift(key) if key else None
             if shift is not None and local < shift.end_at(day, tz):
                 return ShiftOccurrence(shift, day)
         return None
 
     def accounts(self) -> tuple[str, ...]:
         """Return every platform account in settings order."""
-        return tuple(a for p in self.svc.settings.platforms for a in p.accounts)
+        return tuple(a for p in self.settings.platforms for a in p.accounts)
 
     def coverage(self, occurrence: ShiftOccurrence) -> dict[str, Member | None]:
         """Return account → the member covering it in one shift occurrence (None: uncovered)."""
@@ -126,14 +118,13 @@ class Roster:
             partners[swap.first], partners[swap.second] = swap.second, swap.first
         holders = coverage(
             self.accounts(),
-            self._checkin.accounts.get(key, {}),
+            self.settings.checkin.accounts.get(key, {}),
             on_duty,
             partners,
             self.repo.assignments(day, key),
         )
         return {
-            account: self.svc.members.by_work_no(no) if no else None
-            for account, no in holders.items()
+            account: self.members.by_work_no(no) if no else None for account, no in holders.items()
         }
 
     def accounts_of(self, member: Member, occurrence: ShiftOccurrence) -> list[str]:
@@ -146,12 +137,12 @@ class Roster:
 
     def upcoming(self, moment: datetime) -> list[ShiftOccurrence]:
         """Return shift occurrences starting within the early check-in window after ``moment``."""
-        tz = self.svc.settings.timezone
+        tz = self.settings.timezone
         local = moment.astimezone(tz)
-        early = timedelta(minutes=self._checkin.early_minutes)
+        early = timedelta(minutes=self.settings.checkin.early_minutes)
         found = []
         for day in (local.date(), local.date() + timedelta(days=1)):
-            for shift in self.svc.settings.shifts:
+            for shift in self.settings.shifts:
                 occurrence = ShiftOccurrence(shift, day)
                 if local < occurrence.start(tz) <= local + early:
                     found.append(occurrence)
@@ -202,7 +193,3 @@ class Roster:
                 at,
             )
         )
-
-    def is_rest_kind(self, kind: str) -> bool:
-        """Whether an absence costs no KPI points (休息 or the weekly day off)."""
-        return kind in (REST, REGULAR_REST)

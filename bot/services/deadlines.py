@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import TeamTime
+from bot.config import Settings
 from bot.config.core import Platform
 from bot.config.deadlines import DeadlinesSettings
 from bot.domain.deadlines import (
@@ -30,7 +32,10 @@ from bot.domain.text import mask_phones
 from bot.domain.times import iso, parse_iso
 from bot.domain.workdays import WorkCalendar
 from bot.persistence.deadlines import ItemRepo
-from bot.services import BotContext, Services
+from bot.persistence.members import MemberRepo
+from bot.scheduling import Scheduler
+from bot.scripts import ScriptBook
+from bot.services.roster import Roster
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +52,24 @@ _SCHEDULE_KEYS = ("opens", "due", "rung", "next_at")
 class DeadlineService:
     """Opens, arms, describes and closes deadline items; shared with other features."""
 
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
-        self.conf: DeadlinesSettings = svc.settings.feature("deadlines")
-        self.items = ItemRepo(svc.store)
+    def __init__(
+        self,
+        settings: Settings,
+        time: TeamTime,
+        items: ItemRepo,
+        members: MemberRepo,
+        roster: Roster,
+        scheduler: Scheduler,
+        scripts: ScriptBook,
+    ) -> None:
+        self.settings = settings
+        self.time = time
+        self.conf: DeadlinesSettings = settings.deadlines
+        self.items = items
+        self.members = members
+        self.roster = roster
+        self.scheduler = scheduler
+        self.scripts = scripts
         self.calendar = WorkCalendar(self.conf.holidays, self.conf.workdays)
         self._tick: str | None = None  # due time of the pending deadlines timer
 
@@ -59,12 +78,12 @@ class DeadlineService:
     @property
     def tz(self) -> ZoneInfo:
         """Return the team's timezone."""
-        return self.svc.settings.timezone
+        return self.settings.timezone
 
     def fmt(self, moment: datetime) -> str:
         """Return a moment as 今天 10:30 / 明天 10:30 / 11-30（周一）10:30."""
-        local = self.svc.local(moment)
-        today = self.svc.today()
+        local = self.time.local(moment)
+        today = self.time.today()
         if local.date() == today:
             return f"今天 {local:%H:%M}"
         if local.date() == today + timedelta(days=1):
@@ -88,7 +107,7 @@ class DeadlineService:
             "note": "",
             "owner": creator.user_id,
             "creator": creator.user_id,
-            "created": iso(self.svc.clock.now()),
+            "created": iso(self.time.now()),
             "received": iso(received),
             **fields,
         }
@@ -114,7 +133,7 @@ class DeadlineService:
         rule = self.rule(rule_name)
         due = due_time(rule, received, self.tz, self.calendar)
         owner = self._owner(rule, platform, creator, due)
-        now = self.svc.clock.now()
+        now = self.time.now()
         item = self.new_item(
             kind,
             ref,
@@ -137,14 +156,14 @@ class DeadlineService:
         if rule.owner != "holder" or platform is None or platform in self.conf.shared_platforms:
             return creator
         for account in self.accounts(platform):
-            holder = self.svc.roster.holder(account, due)
+            holder = self.roster.holder(account, due)
             if holder is not None:
                 return holder
         return creator
 
     def platform(self, key: str | None) -> Platform | None:
         """Return the platform of a key (None for none or an unknown one)."""
-        return next((p for p in self.svc.settings.platforms if p.key == key), None)
+        return next((p for p in self.settings.platforms if p.key == key), None)
 
     def accounts(self, key: str | None) -> tuple[str, ...]:
         """Return the shop accounts of a platform (none for an unknown one)."""
@@ -154,7 +173,7 @@ class DeadlineService:
     def platform_word(self, word: str) -> str | None:
         """Return the platform key a user's word names (key or Chinese name)."""
         wanted = word.strip().casefold()
-        for platform in self.svc.settings.platforms:
+        for platform in self.settings.platforms:
             if wanted in (platform.key.casefold(), platform.name.casefold()):
                 return platform.key
             if wanted in (a.casefold() for a in platform.accounts):
@@ -189,9 +208,9 @@ class DeadlineService:
         if soonest == self._tick:
             return
         if soonest is None:
-            self.svc.scheduler.cancel(TICK)
+            self.scheduler.cancel(TICK)
         else:
-            self.svc.scheduler.at(TICK, parse_iso(soonest), key=TICK, replace=True)
+            self.scheduler.at(TICK, parse_iso(soonest), key=TICK, replace=True)
         self._tick = soonest
 
     def tick_fired(self) -> None:
@@ -200,7 +219,7 @@ class DeadlineService:
 
     def rebuild(self) -> None:
         """Arm the deadlines timer from the open items (after a restore, or a lost file)."""
-        pending = self.svc.scheduler.timers.pending(TICK)
+        pending = self.scheduler.timers.pending(TICK)
         self._tick = iso(pending[0].due) if pending else None
         self.arm_tick()
 
@@ -211,7 +230,7 @@ class DeadlineService:
         start = datetime.fromisoformat(item["cycle_start"]).date()
         opens, due = self.conf.cadence.window(start, item["visit"], self.tz)
         if due <= now:  # the window went by before the previous visit: give until today's end
-            local = self.svc.local(now)
+            local = self.time.local(now)
             due = local.replace(
                 hour=self.conf.cadence.due_at.hour, minute=self.conf.cadence.due_at.minute
             )
@@ -231,17 +250,16 @@ class DeadlineService:
 
     def restart_cycle(self, item: dict[str, Any], now: datetime, **changes: Any) -> None:
         """Start the visits over from today (the customer replied, or a lead said go on)."""
-        self.reschedule(item, now, cycle_start=self.svc.today().isoformat(), visit=1, **changes)
+        self.reschedule(item, now, cycle_start=self.time.today().isoformat(), visit=1, **changes)
 
     # ---- scripts ------------------------------------------------------------------------
 
     def render_script(self, name: str, values: dict[str, Any], member: Member | None) -> str:
         """Render a reply script of the scripts feature; empty when it is not available."""
-        scripts = self.svc.feature.get("scripts")
-        if scripts is None or member is None or not hasattr(scripts, "render"):
+        if member is None:
             return ""
         try:
-            return str(scripts.render(name, values, member))
+            return str(self.scripts.render(name, values, member))
         except Exception as err:  # a missing or broken script must not stop the reminder
             log.warning("script %s not rendered: %s", name, err)
             return ""
@@ -264,7 +282,7 @@ class DeadlineService:
 
     def owner_of(self, item: dict[str, Any]) -> str:
         """Return the item's owner as ``3号 王五`` (or a note that they left)."""
-        return who(self.svc.members.get(item["owner"]))
+        return who(self.members.get(item["owner"]))
 
     def due_of(self, item: dict[str, Any]) -> str:
         """Return the item's due time as :meth:`fmt` writes it."""
@@ -300,7 +318,7 @@ class DeadlineService:
             f"已登记{verb}：{self.describe(item)}，应于 {self.fmt(due)} 前完成"
             f" · 负责人 {self.owner_of(item)}"
         )
-        if is_overdue(due, self.svc.clock.now()):
+        if is_overdue(due, self.time.now()):
             text += "\n⚠️ 已经超时，请立即处理。"
         return text
 
@@ -308,7 +326,7 @@ class DeadlineService:
 
     def close(self, item: dict[str, Any], status: str, by: Member | None, **fields: Any) -> bool:
         """Archive an item with its last ``fields`` (its timer goes with it); return if late."""
-        now = self.svc.clock.now()
+        now = self.time.now()
         late = is_overdue(parse_iso(item["due"]), now)
         # The tick may still point at this item's next rung; waking for nothing is harmless.
         self.items.close(item["id"], status, now, by.user_id if by else None, **fields)
@@ -328,8 +346,3 @@ def duration(minutes: int) -> str:
     if hours < 48:
         return f"{hours} 小时 {rest} 分钟" if rest else f"{hours} 小时"
     return f"{hours // 24} 天"
-
-
-def service(context: BotContext) -> DeadlineService:
-    """Return the deadlines service of the application."""
-    return context.svc.feature["deadlines"]

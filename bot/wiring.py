@@ -1,0 +1,84 @@
+"""build_services(): the one place where storage, the scheduler and every service are built."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.clock import Clock, TeamTime
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.events import Events
+from bot.persistence.checkin import CheckinRepo
+from bot.persistence.deadlines import ItemRepo
+from bot.persistence.handover import HandoverRepo
+from bot.persistence.members import MemberRepo
+from bot.persistence.orders import OrderRepo
+from bot.persistence.roster import RosterRepo
+from bot.persistence.store import Store
+from bot.scheduling import Scheduler
+from bot.scripts import ScriptBook, build_environment
+from bot.services.checkin import CheckinService
+from bot.services.container import Services
+from bot.services.deadlines import DeadlineService
+from bot.services.handover import HandoverService
+from bot.services.orders import OrderService
+from bot.services.roster import Roster
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Services, Delivery]:
+    """Open the data folder and build every service once, in the order they depend on.
+
+    The delivery is returned too: it gets the bot (``connect``) once the application exists.
+    """
+    store = Store(data_dir)
+    store.check_all()
+    members = MemberRepo(store)
+    added = members.seed(settings.members)
+    if added:
+        log.info("added %d members from settings", len(added))
+    time = TeamTime(clock, settings.timezone)
+    scheduler = Scheduler(store, clock)
+    events = Events()
+    roster = Roster(settings, members, RosterRepo(store))
+    delivery = Delivery(settings, members, scheduler.outbox, clock)
+    scheduler.deliver_with(delivery)
+    scripts = ScriptBook(
+        build_environment(settings.scripts.folder),
+        settings.scripts,
+        settings.shop,
+        clock,
+        settings.timezone,
+        backups=store.root / "script_backups",
+    )
+    scripts.load()  # broken templates are logged and left out; check-scripts names them
+    orders = OrderService(
+        OrderRepo(store, settings.timezone, settings.remarks.live_days),
+        settings.remarks,
+        settings.timezone,
+        {p.key: p.name for p in settings.platforms},
+    )
+    svc = Services(
+        settings=settings,
+        time=time,
+        store=store,
+        members=members,
+        scheduler=scheduler,
+        events=events,
+        roster=roster,
+        messenger=delivery,
+        checkin=CheckinService(
+            settings, time, CheckinRepo(store), members, roster, scheduler, events, store.root
+        ),
+        handover=HandoverService(
+            settings, time, HandoverRepo(store), members, roster, scheduler, delivery
+        ),
+        orders=orders,
+        scripts=scripts,
+        deadlines=DeadlineService(
+            settings, time, ItemRepo(store), members, roster, scheduler, scripts
+        ),
+    )
+    return svc, delivery
