@@ -31,6 +31,7 @@ from bot.handlers import (
     remarks,
     scripts,
 )
+from bot.handlers.access import AccessTable
 from bot.handlers.common import CommandSpec
 from bot.handlers.context import BotContext
 from bot.persistence.timers import Timer
@@ -93,7 +94,12 @@ def build_application(
         if feature.COMMANDS:
             sections.append((feature.TITLE, feature.COMMANDS))
     app.bot_data["help_sections"] = sections
-    access.register(app, commands)  # group -1: runs before every feature
+    table = AccessTable(
+        commands,
+        tuple(b for feature in FEATURES for b in getattr(feature, "BUTTONS", ())),
+        tuple(u for feature in FEATURES for u in getattr(feature, "UPLOADS", ())),
+    )
+    access.register(app, table)  # group -1: runs before every feature
     core.register(app)
     for feature in FEATURES[1:]:
         feature.register(app, svc)

@@ -50,6 +50,7 @@ COMMANDS: list[CommandSpec] = [
         "/duty [日期] · /duty undo <工号> <日期>",
         "查看某天谁值班、各账号谁负责；undo 撤销请假/休息/换班（组长）",
         aliases=("值班",),
+        subcommands={"undo": Role.LEAD, "撤销": Role.LEAD},
     ),
     CommandSpec(
         "off", "/off <工号> <日期> [请假|休息]", "登记请假或休息（默认请假）", min_role=Role.LEAD
@@ -441,11 +442,8 @@ def _shift_word(svc: Services, key: str | None) -> str:
 async def undo(update: Update, context: BotContext, args: list[str]) -> None:
     """Drop the day off / leave / swap of a member on a date (/duty undo)."""
     svc = context.svc
-    lead = require_member(update, context)
+    require_member(update, context)
     usage = "用法：/duty undo <工号> <日期>，例如 /duty undo 2 11-25"
-    if lead.role < Role.LEAD:
-        await reply(update, "需要组长权限才能撤销请假或换班。")
-        return
     if len(args) != 2:
         await reply(update, usage)
         return

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Message, Update
-from telegram.ext import Application, BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.domain.members import Member, Role
 from bot.domain.text import split_message
@@ -27,11 +34,37 @@ class CommandSpec:
     where: str = "any"  # "any", "group" (team chat) or "private"
     aliases: tuple[str, ...] = ()  # e.g. ("交接",): typed as /交接
     menu: bool = True  # shown in Telegram's command menu
+    # subcommand word -> the role it needs beyond min_role, e.g. {"undo": Role.LEAD}
+    subcommands: dict[str, Role] = field(default_factory=dict)
 
     @property
     def triggers(self) -> tuple[str, ...]:
         """Return every word that starts this command."""
         return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    """One kind of inline button: the callback data it carries and who may press it."""
+
+    pattern: str  # regex over the callback data, prefixed by feature: r"^handover:(ack|done):\d+$"
+    min_role: Role = Role.AGENT
+    refusal: str = "需要更高权限才能操作。"
+
+    def matches(self, data: str) -> bool:
+        """Whether a button's callback data is of this kind."""
+        return re.match(self.pattern, data) is not None
+
+
+@dataclass(frozen=True)
+class UploadSpec:
+    """A file members send to the bot (e.g. a .j2 script template): who may, and where."""
+
+    extension: str  # without the dot
+    min_role: Role
+    where: str  # "any", "group" or "private"
+    refusal: str  # to a member whose role is too low
+    place_refusal: str  # to anyone sending it in the wrong kind of chat
 
 
 _COMMAND = re.compile(r"^/([^\s@]+)(?:@\S+)?")
@@ -56,6 +89,11 @@ def rest_text(message: Message) -> str:
 def args_of(message: Message) -> list[str]:
     """Return the whitespace-separated arguments after the command word."""
     return rest_text(message).split()
+
+
+def add_button(app: Application, spec: ButtonSpec, callback: Callback, group: int = 0) -> None:
+    """Register the handler of one kind of button, by the pattern the access gate checks."""
+    app.add_handler(CallbackQueryHandler(callback, pattern=spec.pattern), group=group)
 
 
 def add_command(app: Application, spec: CommandSpec, callback: Callback, group: int = 0) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.domain.members import Member, Role, parse_work_no
 from bot.handlers.common import (
+    ButtonSpec,
     CommandSpec,
+    add_button,
     add_command,
     args_of,
     command_word,
@@ -34,6 +36,8 @@ COMMANDS = [
     CommandSpec("remove", "/remove <工号>", "移除成员", min_role=Role.ADMIN),
 ]
 
+BUTTONS = [ButtonSpec(r"^join:(ok|no):\d+$", Role.LEAD, "需要组长权限才能审批。")]
+
 JOIN_USAGE = "用法：/join <工号> <姓名>，例如 /join 7 王小明"
 ROLE_USAGE = "用法：/role <工号> agent|lead|admin，例如 /role 3 lead"
 REMOVE_USAGE = "用法：/remove <工号>，例如 /remove 7"
@@ -51,7 +55,7 @@ def register(app: Application) -> None:
     }
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
-    app.add_handler(CallbackQueryHandler(join_decision, pattern=r"^join:(ok|no):\d+$"))
+    add_button(app, BUTTONS[0], join_decision)
     # Last group: runs after every feature, answers only commands nobody knows.
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=UNKNOWN_GROUP)
 
@@ -136,9 +140,6 @@ async def join_decision(update: Update, context: BotContext) -> None:
     """Approve or reject a join request (leads and admins only)."""
     query = update.callback_query
     decider = require_member(update, context)
-    if decider.role < Role.LEAD:
-        await query.answer("需要组长权限才能审批。", show_alert=True)
-        return
     _, verdict, raw_id = query.data.split(":")
     user_id = int(raw_id)
     request = context.svc.members.request(user_id)

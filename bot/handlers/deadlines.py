@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.domain.members import Role
 from bot.handlers import (
@@ -19,13 +19,14 @@ from bot.handlers import (
     deadline_tickets,
     deadline_views,
 )
-from bot.handlers.common import CommandSpec, add_command
+from bot.handlers.common import ButtonSpec, CommandSpec, add_button, add_command
 from bot.handlers.deadline_alerts import on_tick, plan, warn_calendar
 from bot.handlers.deadline_review import PATTERN, on_review, review_decision
 from bot.services.container import Services
 from bot.services.deadlines import REVIEW, TICK
 
 TITLE = "催付·回访·工单时限"
+BUTTONS = [ButtonSpec(PATTERN, Role.LEAD, "需要组长权限才能复核。")]
 
 COMMANDS = [
     CommandSpec(
@@ -90,7 +91,7 @@ def register(app: Application, svc: Services) -> None:
     }
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
-    app.add_handler(CallbackQueryHandler(review_decision, pattern=PATTERN))
+    add_button(app, BUTTONS[0], review_decision)
     svc.scheduler.on(TICK, partial(on_tick, svc))
     svc.scheduler.on(REVIEW, partial(on_review, svc))
     svc.scheduler.add_planner(partial(plan, svc))

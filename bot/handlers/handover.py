@@ -18,7 +18,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.config.handover import HandoverSettings
 from bot.delivery import markup
@@ -41,7 +41,15 @@ from bot.domain.handover import (
 from bot.domain.members import Member, Role, parse_work_no
 from bot.domain.shifts import ShiftOccurrence, occurrences_between
 from bot.domain.times import iso
-from bot.handlers.common import CommandSpec, add_command, is_private, reply, require_member
+from bot.handlers.common import (
+    ButtonSpec,
+    CommandSpec,
+    add_button,
+    add_command,
+    is_private,
+    reply,
+    require_member,
+)
 from bot.handlers.common import rest_text as message_rest
 from bot.handlers.context import BotContext
 from bot.persistence.handover import HandoverRepo
@@ -61,6 +69,8 @@ COMMANDS = [
         aliases=("交接",),
     ),
 ]
+
+BUTTONS = [ButtonSpec(r"^handover:(ack|done):\d+$")]
 
 USAGE = (
     "用法：\n"
@@ -95,7 +105,7 @@ LOOKAHEAD = 14  # occurrences searched for a shift with somebody on duty
 def register(app: Application, svc: Services) -> None:
     """Wire the handover command, buttons, timers, planner and the check-in listener."""
     add_command(app, COMMANDS[0], handover_command)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^handover:(ack|done):\d+$"))
+    add_button(app, BUTTONS[0], on_button)
     svc.scheduler.on("handover:remind", partial(remind, svc))
     svc.scheduler.on("handover:post", partial(post_due, svc))
     svc.scheduler.on("handover:alert", partial(alert, svc))

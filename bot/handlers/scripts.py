@@ -35,8 +35,9 @@ from bot.domain.members import Member, Role
 from bot.domain.text import TELEGRAM_LIMIT, split_message
 from bot.domain.times import iso, parse_iso
 from bot.handlers.common import (
+    ButtonSpec,
     CommandSpec,
-    is_private,
+    UploadSpec,
     member_of,
     reply,
     require_member,
@@ -56,6 +57,19 @@ from bot.scripts import (
 from bot.services.container import Services
 
 TITLE = "话术"
+BUTTONS = [
+    ButtonSpec(r"^scripts:pick:"),
+    ButtonSpec(r"^scripts:(cats|cat:[a-z0-9_-]+)$"),
+]
+UPLOADS = [
+    UploadSpec(
+        "j2",
+        Role.ADMIN,
+        "private",
+        refusal="需要主管权限才能上传话术模板，模板未保存。",
+        place_refusal="请私聊机器人发送话术模板文件（仅主管可上传）。",
+    )
+]
 COMMANDS: list[CommandSpec] = [
     CommandSpec(
         "script",
@@ -111,7 +125,7 @@ def register(app: Application, svc: Services) -> None:
             entry_points=[
                 CommandHandler("script", script_command),
                 MessageHandler(filters.Regex(alias_pattern), script_command),
-                CallbackQueryHandler(pick, pattern=r"^scripts:pick:"),
+                CallbackQueryHandler(pick, pattern=BUTTONS[0].pattern),
             ],
             states={ASKING: [MessageHandler(filters.TEXT & ~filters.Regex(r"^/"), answer)]},
             fallbacks=[
@@ -123,13 +137,13 @@ def register(app: Application, svc: Services) -> None:
         )
     handlers: list[BaseHandler] = [
         flow,
-        CallbackQueryHandler(browse, pattern=r"^scripts:(cats|cat:[a-z0-9_-]+)$"),
+        CallbackQueryHandler(browse, pattern=BUTTONS[1].pattern),
         CommandHandler("cancel", nothing_to_cancel),
         MessageHandler(filters.Regex(r"^/取消(?:@\S+)?(?:\s|$)"), nothing_to_cancel),
         InlineQueryHandler(inline_query),
         CommandHandler("script_upload", upload_help),
         CommandHandler("script_reload", reload_scripts),
-        MessageHandler(filters.Document.FileExtension("j2"), upload_document),
+        MessageHandler(filters.Document.FileExtension(UPLOADS[0].extension), upload_document),
     ]
     for handler in handlers:
         app.add_handler(handler, group=GROUP)
@@ -418,13 +432,7 @@ async def upload_help(update: Update, context: BotContext) -> None:
 async def upload_document(update: Update, context: BotContext) -> None:
     """Validate an uploaded .j2 template and make it live, keeping the old one as backup."""
     message = update.effective_message
-    member = require_member(update, context)
-    if not is_private(update):
-        await reply(update, "请私聊机器人发送话术模板文件（仅主管可上传）。")
-        return
-    if member.role < Role.ADMIN:
-        await reply(update, "需要主管权限才能上传话术模板，模板未保存。")
-        return
+    require_member(update, context)
     book = _book(context)
     document = message.document
     name = _upload_name(book, rest_text(message), document.file_name or "")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.handlers.common import ButtonSpec
 from bot.handlers.context import BotContext
 from bot.logs import setup_logging
 from bot.transport.local import Sent
@@ -38,6 +40,10 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
         harness.app.add_handler(CommandHandler("boom", _boom))
         harness.app.add_handler(CommandHandler("boomtext", _boom_text))
         harness.app.add_handler(CallbackQueryHandler(_boom_button, pattern=r"^boom:"))
+        table = harness.app.bot_data["access"]  # the gate answers buttons nobody handles
+        harness.app.bot_data["access"] = replace(
+            table, buttons=(*table.buttons, ButtonSpec("^boom:"))
+        )
         yield harness
 
 
