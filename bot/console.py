@@ -33,6 +33,8 @@ HELP = """控制台命令（以 : 开头，其余每行都是当前成员发给�
 :help                      显示本说明
 :quit                      退出"""
 
+# How strict mode names a failed input line on stderr; tools/regen_examples.py reads it back.
+FAILED_LINE = re.compile(r"^第 (\d+) 行：(.*)$")
 _TAG = re.compile(r"<a href=\"tg://user\?id=\d+\">(.*?)</a>|<[^>]+>")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _MIME = {
@@ -72,6 +74,8 @@ class Console:
         self.updates = UpdateFactory(self.api)
         self.actor = Actor(Person(0, "?"))
         self.closed = False
+        self.line_number = 0  # of the input line being run; 0 while starting
+        self.failures: list[tuple[int, str]] = []  # failed meta-commands and refused messages
 
     async def run(self, lines: TextIO, echo: bool) -> int:
         """Process every line until end of input; return the exit status."""
@@ -86,9 +90,10 @@ class Console:
                 f"当前身份 {self._who()} · 输入 :help 查看控制台命令"
             )
             await self.app.post_init(self.app)
-            for raw in lines:
+            for number, raw in enumerate(lines, start=1):
                 if self.closed:
                     break
+                self.line_number = number
                 line = raw.rstrip("\n")
                 if not line.strip():
                     continue
@@ -113,7 +118,7 @@ class Console:
             name, _, rest = line[1:].partition(" ")
             handler = getattr(self, f"_meta_{name}", None)
             if handler is None:
-                self._say(f"未知控制台命令 :{name}，输入 :help 查看。")
+                self._fail(f"未知控制台命令 :{name}，输入 :help 查看。")
                 return
             await handler(rest.strip())
             return
@@ -140,13 +145,13 @@ class Console:
         elif rest.isdigit() and len(rest) > 3:
             self.actor.person = Person(int(rest), f"陌生人{rest}")
         else:
-            self._say(f"找不到成员 {rest!r}（可用工号、姓名或用户 ID）。")
+            self._fail(f"找不到成员 {rest!r}（可用工号、姓名或用户 ID）。")
             return
         self._say(f"当前身份：{self._who()}")
 
     async def _meta_chat(self, rest: str) -> None:
         if rest not in ("group", "private"):
-            self._say("用法：:chat group 或 :chat private")
+            self._fail("用法：:chat group 或 :chat private")
             return
         self.actor.private = rest == "private"
         self._say(f"当前聊天：{self._where()}")
@@ -161,7 +166,7 @@ class Console:
         path_text, _, caption = rest.partition(" ")
         path = Path(path_text)
         if not path_text or not path.is_file():
-            self._say(
+            self._fail(
                 f"找不到文件 {path_text!r}。用法：:{'file' if as_file else 'photo'} <路径> [说明]"
             )
             return
@@ -187,7 +192,7 @@ class Console:
                 self.updates.press(self.actor.person, message, button["callback_data"])
             )
             return
-        self._say(f"最近的消息上没有按钮 {rest!r}。")
+        self._fail(f"最近的消息上没有按钮 {rest!r}。")
 
     async def _meta_inline(self, rest: str) -> None:
         await self._process(self.updates.inline_query(self.actor.person, rest))
@@ -201,17 +206,17 @@ class Console:
                 tzinfo=self.settings.timezone
             )
         except ValueError:
-            self._say("用法：:time YYYY-MM-DD HH:MM，例如 :time 2026-11-24 08:50")
+            self._fail("用法：:time YYYY-MM-DD HH:MM，例如 :time 2026-11-24 08:50")
             return
         if target < self.clock.now():
-            self._say(f"模拟时钟不能倒退（现在是 {self._fmt(self.clock.now())}）。")
+            self._fail(f"模拟时钟不能倒退（现在是 {self._fmt(self.clock.now())}）。")
             return
         await self._advance(target)
 
     async def _meta_wait(self, rest: str) -> None:
         match = _DURATION.match(rest.strip())
         if not match:
-            self._say("用法：:wait 30m、:wait 2h 或 :wait 1d")
+            self._fail("用法：:wait 30m、:wait 2h 或 :wait 1d")
             return
         unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
         await self._advance(self.clock.now() + timedelta(**{unit: int(match.group(1))}))
@@ -243,7 +248,7 @@ class Console:
                 # A private chat that was never started is routine (the delivery falls back to
                 # the group); anything else is a message Telegram would refuse: show it.
                 if "Forbidden" not in call.result["error"]:
-                    self._say(
+                    self._fail(
                         f"[{self._chat_name(call.chat_id)}] ⚠️ Telegram 会拒绝这条消息："
                         f"{call.result['error']}"
                     )
@@ -268,6 +273,11 @@ class Console:
             return self.api.group_titles.get(chat_id, f"群 {chat_id}")
         member = self.svc.members.get(chat_id)
         return f"私聊 {member.name if member else chat_id}"
+
+    def _fail(self, text: str) -> None:
+        """Print why the current line failed and remember it for strict mode."""
+        self.failures.append((self.line_number, text))
+        self._say(text)
 
     def _say(self, text: str) -> None:
         if self.closed:
@@ -296,7 +306,15 @@ async def run_console(
     start: datetime,
     lines: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
+    strict: bool = False,
+    err: TextIO = sys.stderr,
 ) -> int:
-    """Run console mode until end of input."""
+    """Run console mode until end of input; when strict, any failed line makes the status 1."""
     console = Console(settings, data_dir, start, out)
-    return await console.run(lines, echo=not lines.isatty())
+    status = await console.run(lines, echo=not lines.isatty())
+    if not strict or not console.failures:
+        return status
+    for number, text in console.failures:
+        err.write(f"第 {number} 行：{' '.join(text.split())}\n")
+    err.write(f"严格模式：{len(console.failures)} 处控制台命令失败或消息会被拒绝。\n")
+    return 1

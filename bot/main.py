@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="配置文件（默认 config.toml）")
     parser.add_argument("--data", type=Path, help="数据目录（默认 storage/）")
     parser.add_argument("--time", help='控制台模式的起始模拟时间 "YYYY-MM-DD HH:MM"')
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="控制台模式：有控制台命令失败或消息会被拒绝时，结束后列出行号并以状态 1 退出",
+    )
     return parser.parse_args(argv)
 
 
@@ -105,7 +110,7 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-console-")) if temporary else args.data
     setup_logging(data_dir, settings.log_days, console_mode=True)
     try:
-        return asyncio.run(run_console(settings, data_dir, start))
+        return asyncio.run(run_console(settings, data_dir, start, strict=args.strict))
     finally:
         if temporary:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -73,6 +73,25 @@ def jingmai(clock: str) -> Image.Image:
     return image
 
 
+def two_windows(clock: str) -> Image.Image:
+    """Return a desktop with a small 千牛 window and a small 京麦 window side by side."""
+    image = Image.new("RGB", SIZE, (0, 90, 158))
+    draw = ImageDraw.Draw(image)
+    windows = [
+        (40, (255, 80, 0), "Qianniu", "Taobao C-dian 2"),
+        (660, (225, 37, 27), "JD Jingmai", "JD Ziyingdian"),
+    ]
+    for left, colour, title, account in windows:
+        draw.rectangle((left, 60, left + 580, 520), fill="white")
+        draw.rectangle((left, 60, left + 580, 110), fill=colour)
+        draw.text((left + 20, 72), title, fill="white", font=_font(26))
+        draw.ellipse((left + 30, 170, left + 60, 200), fill=(40, 180, 60))
+        draw.text((left + 80, 165), account, fill=(30, 30, 30), font=_font(28))
+        draw.text((left + 80, 215), "online", fill=(40, 150, 60), font=_font(22))
+    _taskbar(draw, clock, "2026/11/24")
+    return image
+
+
 def reused(original: Image.Image) -> Image.Image:
     """Return the 千牛 screenshot re-sent: shrunk, a little brighter, saved again."""
     smaller = original.resize((1200, 675), Image.Resampling.BILINEAR)
@@ -80,11 +99,12 @@ def reused(original: Image.Image) -> Image.Image:
 
 
 def main() -> None:
-    """Write the three samples next to this script."""
+    """Write the four samples next to this script."""
     first = qianniu("08:44")
     first.save(HERE / "checkin-qianniu.png", optimize=True)
     jingmai("08:58").save(HERE / "checkin-jingmai.png", optimize=True)
     reused(first).save(HERE / "checkin-reused.png", optimize=True)
+    two_windows("08:40").save(HERE / "checkin-two-windows.png", optimize=True)
 
 
 if __name__ == "__main__":

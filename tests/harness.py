@@ -37,10 +37,15 @@ class Harness:
     """Drives the real application offline: send messages, press buttons, move the clock."""
 
     def __init__(
-        self, data_dir: Path, start: str = "2026-11-23 08:30", raw: dict[str, Any] | None = None
+        self,
+        data_dir: Path,
+        start: str = "2026-11-23 08:30",
+        raw: dict[str, Any] | None = None,
+        live: bool = False,
     ) -> None:
         self.settings = parse_settings(raw if raw is not None else example_raw())
         self.data_dir = data_dir
+        self.live = live  # wake the scheduler through the JobQueue, as the Telegram mode does
         self.clock = ManualClock(local_time(start, self.settings))
         self.api = LocalBotApi(self.clock, {self.settings.team_chat: "团队群"})
         self.errors: list[BaseException] = []
@@ -49,7 +54,11 @@ class Harness:
 
     def _build(self) -> Application:
         app = build_application(
-            self.settings, self.data_dir, self.clock, request=LocalRequest(self.api)
+            self.settings,
+            self.data_dir,
+            self.clock,
+            request=LocalRequest(self.api),
+            live=self.live,
         )
 
         async def collect(_update: object, context: BotContext) -> None:

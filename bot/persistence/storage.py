@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,36 @@ class StorageCorrupt(Exception):
         self.path = path
 
 
+# Test-only: when set, called with the stage a write has reached ("half-written": the temp
+# file holds half the text; "synced": the temp file is whole on disk, not yet in place;
+# "replaced": in place, the folder not yet synced), so a test can kill the process exactly
+# there. None in production, which costs one comparison per stage.
+pause_hook: Callable[[str], None] | None = None
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so a crash leaves either the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if pause_hook is None:
+                handle.write(text)
+            else:
+                handle.write(text[: len(text) // 2])
+                handle.flush()
+                pause_hook("half-written")
+                handle.write(text[len(text) // 2 :])
             handle.flush()
             os.fsync(handle.fileno())
+        if pause_hook is not None:
+            pause_hook("synced")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if pause_hook is not None:
+        pause_hook("replaced")
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

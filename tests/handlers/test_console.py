@@ -61,7 +61,7 @@ def test_a_piped_transcript_runs_to_the_end_and_exits_cleanly(tmp_path: Path) ->
             ":wait soon",
             ":time 2020-01-01 00:00",
             ":chat kitchen",
-            ":photo /no/such/shot.png /checkin",
+            ":photo samples/no-such-shot.png /checkin",
             ":help",
         ]
     )
@@ -87,11 +87,31 @@ def test_a_piped_transcript_runs_to_the_end_and_exits_cleanly(tmp_path: Path) ->
     assert "用法：:wait 30m、:wait 2h 或 :wait 1d" in out
     assert "模拟时钟不能倒退" in out
     assert "用法：:chat group 或 :chat private" in out
-    assert "找不到文件 '/no/such/shot.png'。用法：:photo <路径> [说明]" in out
+    assert "找不到文件 'samples/no-such-shot.png'。用法：:photo <路径> [说明]" in out
     assert ":time <YYYY-MM-DD HH:MM>" in out
     # The waited day passed 04:00, when the daily backup copy is due: timers really ran.
     assert (tmp_path / "data" / "backups" / "2026-11-24").is_dir()
     assert "Traceback" not in done.stderr
+
+
+def test_strict_mode_names_every_failed_line_on_stderr_and_exits_1(tmp_path: Path) -> None:
+    transcript = "/help\n:as 1\n\n:press 批准\n:photo samples/no-such-shot.png\n:now\n"
+    relaxed = _console(transcript, data=tmp_path / "relaxed")
+    strict = _console(transcript, "--strict", data=tmp_path / "strict")
+    assert relaxed.returncode == 0 and relaxed.stderr == ""
+    assert strict.returncode == 1
+    assert strict.stdout == relaxed.stdout
+    assert strict.stderr.splitlines() == [
+        "第 4 行：最近的消息上没有按钮 '批准'。",
+        "第 5 行：找不到文件 'samples/no-such-shot.png'。用法：:photo <路径> [说明]",
+        "严格模式：2 处控制台命令失败或消息会被拒绝。",
+    ]
+
+
+def test_strict_mode_exits_0_when_every_line_worked(tmp_path: Path) -> None:
+    done = _console("/help\n:as 1\n:wait 1h\n", "--strict", data=tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    assert "⏰ 模拟时间：2026-11-23 09:30 Mon" in done.stdout
 
 
 def test_the_console_uses_a_throwaway_data_folder_by_default() -> None:
@@ -148,3 +168,5 @@ async def test_a_message_telegram_would_refuse_is_shown_not_hidden(tmp_path: Pat
         "[团队群] ⚠️ Telegram 会拒绝这条消息：Bad Request: message is too long",
         "[团队群] ⚠️ Telegram 会拒绝这条消息：Bad Request: can't parse entities: unclosed tag <b>",
     ]
+    assert [line for line, _ in console.failures] == [0, 0]  # strict mode counts them too
+    assert [text for _, text in console.failures] == lines

@@ -40,7 +40,7 @@ def make_book(folder: Path | None = None, at: str = "2026-11-23 08:30") -> Scrip
 
 def problems_of(book: ScriptBook, source: str, name: str = "test/one") -> list[str]:
     with pytest.raises(ScriptInvalid) as caught:
-        book.validate(name, source, f"/tmp/{name}.j2")
+        book.validate(name, source, f"上传/{name}.j2")
     return [str(p) for p in caught.value.problems]
 
 
@@ -203,27 +203,27 @@ def test_assignments_must_be_key_equals_value() -> None:
 def test_template_without_a_header_is_refused() -> None:
     [problem] = problems_of(make_book(), "亲，您好")
     assert (
-        problem == "/tmp/test/one.j2:1: 文件应以 {# … #} 注释开头，写明 标题、分类、关键词 和 变量"
+        problem == "上传/test/one.j2:1: 文件应以 {# … #} 注释开头，写明 标题、分类、关键词 和 变量"
     )
 
 
 def test_header_mistakes_are_reported_with_their_lines() -> None:
     source = "{#\n标题: 测试\n作者: 我\n变量 customer: 顾客称呼\n#}\n{{ customer }}"
     problems = problems_of(make_book(), source)
-    assert problems[0] == "/tmp/test/one.j2:3: 未知的声明 '作者'；可用：标题、分类、关键词、变量"
-    assert problems[1].startswith("/tmp/test/one.j2:4: 变量 customer 应写明 必填")
-    assert problems[2] == "/tmp/test/one.j2:1: 开头注释缺少 分类"
+    assert problems[0] == "上传/test/one.j2:3: 未知的声明 '作者'；可用：标题、分类、关键词、变量"
+    assert problems[1].startswith("上传/test/one.j2:4: 变量 customer 应写明 必填")
+    assert problems[2] == "上传/test/one.j2:1: 开头注释缺少 分类"
 
 
 def test_syntax_error_names_the_line() -> None:
     [problem] = problems_of(make_book(), HEADER + "{{ customer }}您好\n{% if customer %}没结束")
-    assert problem.startswith("/tmp/test/one.j2:7: 模板语法错误")
+    assert problem.startswith("上传/test/one.j2:7: 模板语法错误")
 
 
 def test_reaching_for_python_internals_is_refused_even_in_an_untaken_branch() -> None:
     source = HEADER + "{{ customer }}\n{% if false %}{{ customer.__class__ }}{% endif %}"
     [problem] = problems_of(make_book(), source)
-    assert problem == "/tmp/test/one.j2:7: 禁止访问内部属性 __class__（模板在沙箱中运行）"
+    assert problem == "上传/test/one.j2:7: 禁止访问内部属性 __class__（模板在沙箱中运行）"
     [problem] = problems_of(make_book(), HEADER + "{{ customer|attr('__globals__') }}")
     assert "禁止访问内部属性 __globals__" in problem
 
@@ -231,12 +231,12 @@ def test_reaching_for_python_internals_is_refused_even_in_an_untaken_branch() ->
 def test_a_computed_attribute_name_is_stopped_by_the_sandbox() -> None:
     source = HEADER + "{{ customer }}\n{{ customer['__cla' ~ 'ss__'] }}"
     [problem] = problems_of(make_book(), source)
-    assert problem.startswith("/tmp/test/one.j2:7: 沙箱拒绝")
+    assert problem.startswith("上传/test/one.j2:7: 沙箱拒绝")
 
 
 def test_an_undeclared_variable_is_refused_so_no_message_has_a_hole() -> None:
     [problem] = problems_of(make_book(), HEADER + "{{ customer }}，您的{{ size }}")
-    assert problem.startswith("/tmp/test/one.j2:6: 使用了未声明的变量 size")
+    assert problem.startswith("上传/test/one.j2:6: 使用了未声明的变量 size")
 
 
 def test_a_valid_template_declares_title_keywords_and_variables() -> None:
@@ -245,7 +245,7 @@ def test_a_valid_template_declares_title_keywords_and_variables() -> None:
         "变量 customer: 顾客称呼 | 必填 | 示例=王女士\n变量 tail: 结尾 | 默认=哦\n#}\n"
         "{{ greeting }}，{{ customer }}{{ tail }}\n"
     )
-    script = make_book().validate("test/one", source, "/tmp/test/one.j2")
+    script = make_book().validate("test/one", source, "上传/test/one.j2")
     assert (script.title, script.category, script.keywords) == (
         "测试问候",
         "测试",
@@ -288,4 +288,4 @@ def test_settings_default_to_the_seed_values_and_reject_a_bad_greeting_order() -
     with pytest.raises(ConfigError, match=r"\[scripts.ship_days\]"):
         parse(Section({"ship_days": [3, 1]}, "scripts"), None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"\[scripts.folder\]"):
-        parse(Section({"folder": "/nonexistent/x"}, "scripts"), None)  # type: ignore[arg-type]
+        parse(Section({"folder": "no-such-folder/x"}, "scripts"), None)  # type: ignore[arg-type]
