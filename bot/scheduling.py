@@ -36,6 +36,7 @@ PLAN_BACK_AT_MOST = timedelta(hours=24)
 # Plan in steps: planning on every run rewrote schedule.json after every single command.
 PLAN_STEP = timedelta(hours=1)
 SAFETY_TICK = 60.0
+MAX_ATTEMPTS = 3  # runs of one timer that never finished (each killed the process): give up
 
 
 class Scheduler:
@@ -158,15 +159,32 @@ class Scheduler:
         await self.run_due()
 
     async def _run_timer(self, timer: Timer, now: datetime) -> None:
+        """Run one timer; it stays stored until its work is complete.
+
+        A process killed while the handler runs finds the timer again at the next start and
+        runs it once more, so handlers re-read their state and skip what was done (queued
+        notifications are unique by key). A timer whose handler fails, or that was started
+        MAX_ATTEMPTS times without finishing (it kills the process), is dropped and logged.
+        """
         handler = self._handlers.get(timer.kind)
-        self.timers.remove(timer.key)  # before running: a crash must not loop forever
         if handler is None:
             log.error("no handler for timer kind %r (key %s); dropped", timer.kind, timer.key)
+            self.timers.finish(timer)
+            return
+        if self.timers.start_attempt(timer) > MAX_ATTEMPTS:
+            log.error(
+                "timer %s (%s) never finished in %d runs; dropped",
+                timer.key,
+                timer.kind,
+                MAX_ATTEMPTS,
+            )
+            self.timers.finish(timer)
             return
         try:
             await handler(timer, now - timer.due > LATE_AFTER)
         except Exception:
             log.exception("timer %s (%s) failed", timer.key, timer.kind)
+        self.timers.finish(timer)
 
     async def _flush(self, now: datetime) -> None:
         notes = self.outbox.due(now)

@@ -65,6 +65,7 @@ class TimerRepo:
             "kind": timer.kind,
             "due": iso(timer.due),
             "payload": timer.payload,
+            "attempts": 0,  # a re-armed timer is new work
         }
         doc_id = self._doc_id(timer.key)
         if doc_id is None:
@@ -92,6 +93,21 @@ class TimerRepo:
         """Drop a timer (done or cancelled)."""
         doc_id = self._doc_id(key)
         if doc_id is not None:
+            self._timers.remove(doc_ids=[doc_id])
+
+    def start_attempt(self, timer: Timer) -> int:
+        """Count one more run of a due timer (stored before it runs); return the count."""
+        doc_id = self._doc_id(timer.key)
+        if doc_id is None:
+            return 0
+        attempts = int(_raw(self._timers)[str(doc_id)].get("attempts", 0)) + 1
+        self._timers.update({"attempts": attempts}, doc_ids=[doc_id])
+        return attempts
+
+    def finish(self, timer: Timer) -> None:
+        """Drop a timer whose work is complete, unless its handler re-armed it for later."""
+        doc_id = self._doc_id(timer.key)
+        if doc_id is not None and _raw(self._timers)[str(doc_id)]["due"] == iso(timer.due):
             self._timers.remove(doc_ids=[doc_id])
 
     def remove_prefix(self, prefix: str) -> int:
