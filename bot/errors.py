@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import secrets
 import traceback
+from datetime import timedelta
+from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.members import Role
 from bot.domain.text import mask_phones
 from bot.handlers.context import BotContext
+from bot.logs import MASK
 
 log = logging.getLogger("bot.errors")
 
@@ -21,12 +24,50 @@ def error_code() -> str:
     return "E" + secrets.token_hex(3).upper()
 
 
+OUTAGE_TOLD_AFTER = timedelta(minutes=5)  # admins hear of a network outage only this long
+OUTAGE_GAP = timedelta(
+    minutes=2
+)  # a network error after this long without one starts a new outage
+
+
+def _transient(update: object, error: BaseException) -> bool:
+    """Whether an error is Telegram or the network failing outside any update (polling)."""
+    return (
+        update is None
+        and isinstance(error, NetworkError | RetryAfter)
+        and not isinstance(error, BadRequest)
+    )
+
+
+async def _network_trouble(error: BaseException, context: BotContext) -> None:
+    """Log a polling error in one line; tell the admins once when the outage lasts."""
+    now = context.svc.clock.now()
+    outage: dict[str, Any] = context.bot_data.setdefault("outage", {})
+    if not outage or now - outage["last"] > OUTAGE_GAP:
+        outage.update(since=now, last=now, told=False, count=0)
+    outage["last"] = now
+    outage["count"] += 1
+    log.warning("Telegram unreachable (%s: %s); retrying", type(error).__name__, error)
+    if outage["told"] or now - outage["since"] < OUTAGE_TOLD_AFTER:
+        return
+    outage["told"] = True
+    minutes = int((now - outage["since"]).total_seconds() // 60)
+    await _tell_admins(
+        context,
+        f"⚠️ 机器人连接 Telegram 已持续失败约 {minutes} 分钟（{outage['count']} 次），"
+        "正在自动重试；提醒会在恢复后补发。",
+    )
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Handle an exception raised while processing an update or a job."""
-    code = error_code()
     error = context.error
     if error is None:
         return
+    if _transient(update, error):
+        await _network_trouble(error, context)
+        return
+    code = error_code()
     trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     # Customer phone numbers must not end up in log files or admins' chats (DOMAIN.md).
     log.error("error %s while handling %s\n%s", code, _describe(update), mask_phones(trace))
@@ -40,14 +81,19 @@ async def on_error(update: object, context: BotContext) -> None:
                 )
         except TelegramError:
             log.warning("could not send the apology for %s", code)
-    summary = mask_phones(f"错误 {code}：{type(error).__name__}: {error}")[:1000]
+    await _tell_admins(context, mask_phones(f"错误 {code}：{type(error).__name__}: {error}"))
+
+
+async def _tell_admins(context: BotContext, text: str) -> None:
+    """Message every admin who can be messaged privately; the bot token never goes out."""
+    text = text.replace(context.bot.token, MASK)[:1000]
     for admin in context.svc.members.with_role(Role.ADMIN):
         if admin.can_dm is False:
             continue
         try:
-            await context.bot.send_message(admin.user_id, summary)
+            await context.bot.send_message(admin.user_id, text)
         except TelegramError:
-            log.warning("could not tell admin %s about %s", admin.user_id, code)
+            log.warning("could not tell admin %s", admin.user_id)
 
 
 def _describe(update: object) -> str:

@@ -10,6 +10,7 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -116,15 +117,37 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def check_base_url(raw: str) -> str | None:
+    """Return a problem with ``TELEGRAM_API_BASE_URL`` in one Chinese line (None: fine)."""
+    url = urlsplit(raw)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return f"TELEGRAM_API_BASE_URL 应以 http:// 或 https:// 开头，收到 {raw!r}"
+    if not url.path.rstrip("/").endswith("/bot"):
+        return (
+            f"TELEGRAM_API_BASE_URL 应以 /bot 结尾（例如 http://127.0.0.1:8081/bot），收到 {raw!r}"
+        )
+    return None
+
+
 def _live(settings: Settings, args: argparse.Namespace, token: str) -> int:
+    base_url = os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or None
+    problem = check_base_url(base_url) if base_url else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if ":" not in token or any(c.isspace() for c in token):
+        print(
+            "TELEGRAM_BOT_TOKEN 格式不对：应为 BotFather 给的 123456:ABC… 形式。", file=sys.stderr
+        )
+        return 2
     data_dir = args.data or DEFAULT_DATA
-    setup_logging(data_dir, settings.log_days, console_mode=False)
+    setup_logging(data_dir, settings.log_days, console_mode=False, secrets=[token])
     app = build_application(
         settings,
         data_dir,
         SystemClock(),
         token=token,
-        base_url=os.environ.get("TELEGRAM_API_BASE_URL") or None,
+        base_url=base_url,
         live=True,
     )
     app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -6,10 +6,12 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import ButtonSpec
@@ -137,3 +139,42 @@ async def test_customer_phone_numbers_stay_out_of_the_log_and_the_admin_message(
     assert "138****5678" in to_admin.text and "13812345678" not in to_admin.text
     assert "138****5678" in caplog.text and "13812345678" not in caplog.text
     assert "'/boomtext'" in caplog.text  # enough to find the command, not the customer's text
+
+
+async def _polling_fails(bot: Harness, minutes: int) -> list[Sent]:
+    """Let getUpdates fail with 502 at this many minutes from now; return what the bot sent."""
+    bot.clock.set(bot.clock.now() + timedelta(minutes=minutes))
+    since = len(bot.api.calls)
+    await bot.app.process_error(None, NetworkError("Bad Gateway"))
+    bot.errors.clear()  # the harness collects every error; these are expected
+    return bot.api.calls[since:]
+
+
+async def test_a_passing_network_error_is_logged_and_admins_hear_only_of_a_lasting_outage(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.send("90", "/start", private=True)
+    with caplog.at_level(logging.WARNING, logger="bot.errors"):
+        for minutes in (0, 1, 1, 1, 1):  # a retry every minute, four minutes in all
+            assert _sent(await _polling_fails(bot, minutes)) == []
+    assert sum("Telegram unreachable" in r.getMessage() for r in caplog.records) == 5
+    assert not any(r.exc_info for r in caplog.records)  # one line each, no traceback
+    told = [c for c in await _polling_fails(bot, 2) if c.method == "sendMessage"]
+    assert [c.chat_id for c in told] == [_admin(bot)]
+    assert "持续失败约 6 分钟" in told[0].text
+    assert _sent(await _polling_fails(bot, 1)) == []  # once per outage
+    assert _sent(await _polling_fails(bot, 30)) == []  # after a quiet spell: a new outage
+
+
+async def test_no_message_to_an_admin_carries_the_bot_token(bot: Harness) -> None:
+    await bot.send("90", "/start", private=True)
+    token = bot.app.bot.token
+
+    async def leak(update: Update, _context: BotContext) -> None:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{token}/sendMessage failed")
+
+    bot.app.add_handler(CommandHandler("leak", leak))
+    calls = await bot.send("1", "/leak")
+    bot.errors.clear()
+    to_admin = [c.text for c in calls if c.chat_id == _admin(bot)]
+    assert to_admin and all(token not in t for t in to_admin)
