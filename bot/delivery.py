@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import html
 import logging
+import random
+import re
+import warnings
 from collections import defaultdict
+from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.members import Member
+from bot.domain.members import Member, Role
 from bot.domain.text import TELEGRAM_LIMIT, split_message
 from bot.persistence.members import MemberRepo
 from bot.persistence.timers import Notification, OutboxRepo
@@ -41,6 +47,28 @@ def unreachable(err: TelegramError) -> bool:
     return isinstance(err, Forbidden) or "chat not found" in str(err).lower()
 
 
+class Outcome(Enum):
+    """What became of one combined message."""
+
+    SENT = "sent"
+    WAITING = "waiting"  # Telegram or the network failed: queued again with a wait
+    REFUSED = "refused"  # this chat will not take it (blocked, never started, bot removed)
+
+
+BACKOFF_FIRST = 5.0  # seconds before the first retry of a failed send
+BACKOFF_MAX = 600.0  # never wait longer than ten minutes between tries
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(html_text: str) -> str:
+    """Return what an HTML message says, as plain text (tags dropped, entities decoded)."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     """Return Telegram's inline keyboard for a service's rows of buttons."""
     if not keyboard:
@@ -54,13 +82,21 @@ class Delivery:
     """Sends notifications and messages through the bot, falling back to the team chat."""
 
     def __init__(
-        self, settings: Settings, members: MemberRepo, outbox: OutboxRepo, clock: Clock
+        self,
+        settings: Settings,
+        members: MemberRepo,
+        outbox: OutboxRepo,
+        clock: Clock,
+        rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
         self.members = members
         self.outbox = outbox
         self.clock = clock
+        self._rng = rng or random.Random()
         self._bot: Bot | None = None
+        self._failing = False  # the last try failed on the network: log without traceback
+        self._refused_chats: set[int] = set()  # admins were told; cleared when it works again
 
     def connect(self, bot: Bot) -> None:
         """Give delivery the application's bot (it exists only once the application is built)."""
@@ -74,7 +110,11 @@ class Delivery:
         return self._bot
 
     async def __call__(self, items: list[tuple[Notification, bool]]) -> None:
-        """Deliver due notifications, combined per destination, and mark them sent."""
+        """Deliver due notifications, combined per destination, and mark them sent.
+
+        Each destination is tried on its own: one that fails waits (back-off, or Telegram's
+        retry_after) while the others go on.
+        """
         private: dict[int, list[tuple[Notification, bool]]] = defaultdict(list)
         chats: dict[int, list[tuple[Notification, bool]]] = defaultdict(list)
         for note, late in items:
@@ -86,12 +126,20 @@ class Delivery:
             if member is None:
                 self._mark([n.key for n, _ in notes], "dropped: not a member")
                 continue
-            if member.can_dm is not False and await self._send_private(member, notes):
-                self._mark([n.key for n, _ in notes], f"user:{user_id}")
-                continue
+            if member.can_dm is not False:
+                outcome, refusal = await self._deliver(
+                    user_id, _body(notes), notes, f"user:{user_id}"
+                )
+                if outcome is Outcome.SENT:
+                    self._note_reachable(member)
+                if refusal is None:
+                    continue
+                self._note_refusal(member, refusal)
             mentions[user_id] = notes
         for chat_id, notes in chats.items():
-            await self._send(chat_id, _body(notes), [n.key for n, _ in notes], f"chat:{chat_id}")
+            _, refusal = await self._deliver(chat_id, _body(notes), notes, f"chat:{chat_id}")
+            if refusal is not None:
+                await self._chat_refused(chat_id, notes, refusal)
         if mentions:
             await self._send_mentions(mentions)
 
@@ -109,16 +157,6 @@ class Delivery:
             # No lead and no admin registered: the team chat rather than nobody, forever.
             return leads or [("chat", self.settings.team_chat)]
         raise ValueError(f"unknown recipient {recipient!r}")
-
-    async def _send_private(self, member: Member, notes: list[tuple[Notification, bool]]) -> bool:
-        try:
-            for chunk in split_message(_body(notes)):
-                await self.bot.send_message(member.user_id, chunk, parse_mode=ParseMode.HTML)
-        except (Forbidden, BadRequest) as err:
-            self._note_refusal(member, err)
-            return False
-        self._note_reachable(member)
-        return True
 
     def _note_refusal(self, member: Member, err: TelegramError) -> None:
         log.info(
@@ -194,7 +232,7 @@ class Delivery:
 
     async def _send_mentions(self, mentions: dict[int, list[tuple[Notification, bool]]]) -> None:
         parts = []
-        keys = []
+        notes_all: list[tuple[Notification, bool]] = []
         for user_id, notes in mentions.items():
             member = self.members.get(user_id)
             if member is None:
@@ -202,34 +240,110 @@ class Delivery:
             parts.append(
                 f"{mention(member)}（未开启私聊，请先私聊机器人发送 /start）\n{_body(notes)}"
             )
-            keys.extend(n.key for n, _ in notes)
+            notes_all.extend(notes)
         if parts:
             chat = self.settings.team_chat
-            await self._send(chat, "\n\n".join(parts), keys, f"mention:{chat}")
+            body = "\n\n".join(parts)
+            _, refusal = await self._deliver(chat, body, notes_all, f"mention:{chat}")
+            if refusal is not None:
+                await self._chat_refused(chat, notes_all, refusal)
 
-    async def _send(self, chat_id: int, body: str, keys: list[str], label: str) -> None:
-        """Send to a chat; a chat Telegram refuses is logged and not retried forever."""
+    async def _deliver(
+        self, chat_id: int, body: str, notes: list[tuple[Notification, bool]], label: str
+    ) -> tuple[Outcome, TelegramError | None]:
+        """Send one combined message; on failure put its notifications back with a wait.
+
+        Return the outcome and, when the chat refused, Telegram's refusal.
+        """
+        keys = [n.key for n, _ in notes]
+        now = self.clock.now()
+        # Marked before sending: a crash between Telegram's answer and the mark below is
+        # found at the next start (OutboxRepo.reconcile) instead of being lost.
+        self.outbox.mark_sending(keys, now)
+        attempts = max(n.attempts for n, _ in notes) + 1
         try:
-            for chunk in split_message(body):
-                await self.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+            await self._send_html(chat_id, body)
+        except RetryAfter as err:
+            with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = _seconds(err.retry_after)
+            log.warning("Telegram asks to wait %.0f s before sending to %s", wait, chat_id)
+            self.outbox.defer(keys, now + timedelta(seconds=wait), attempts)
+            return Outcome.WAITING, None
         except (Forbidden, BadRequest) as err:
-            log.error("chat %s refused %d notifications: %s", chat_id, len(keys), err)
-            self._mark(keys, f"failed:{label}:{err}")
-            return
+            self.outbox.defer(keys, now + self._backoff(attempts), attempts)
+            log.warning("chat %s refused %d notifications: %s", chat_id, len(keys), err)
+            return Outcome.REFUSED, err
+        except TelegramError as err:
+            self.outbox.defer(keys, now + self._backoff(attempts), attempts)
+            # One traceback per outage, then one line per failure.
+            log.warning(
+                "sending to %s failed (try %d, retrying later): %s",
+                chat_id,
+                attempts,
+                err,
+                exc_info=not self._failing,
+            )
+            self._failing = True
+            return Outcome.WAITING, None
+        self._failing = False
+        self._refused_chats.discard(chat_id)
         self._mark(keys, label)
+        return Outcome.SENT, None
+
+    async def _send_html(self, chat_id: int, body: str) -> None:
+        """Send HTML; text Telegram cannot parse goes again as plain text, never dropped."""
+        for chunk in split_message(body):
+            try:
+                await self.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+            except BadRequest as err:
+                if "parse entities" not in str(err).lower():
+                    raise
+                log.warning(
+                    "Telegram could not parse a message to %s; sent as plain text", chat_id
+                )
+                await self.bot.send_message(chat_id, plain_text(chunk))
+
+    async def _chat_refused(
+        self, chat_id: int, notes: list[tuple[Notification, bool]], refusal: TelegramError
+    ) -> None:
+        """A group refused the bot: keep its notifications queued and tell the admins once."""
+        if chat_id in self._refused_chats:
+            return
+        self._refused_chats.add(chat_id)
+        text = (
+            f"⚠️ 群 {chat_id} 拒绝了机器人的消息（{refusal}）：请检查机器人是否仍在群里、"
+            f"是否有发言权限。{len(notes)} 条提醒已保留，恢复后自动补发。"
+        )
+        for admin in self.members.with_role(Role.ADMIN):
+            if admin.can_dm is False:
+                continue
+            try:
+                await self.bot.send_message(admin.user_id, text)
+            except TelegramError as err:
+                log.warning(
+                    "could not tell admin %s that chat %s refused: %s", admin.user_id, chat_id, err
+                )
+
+    def _backoff(self, attempts: int) -> timedelta:
+        """Return the wait before try ``attempts + 1``: doubling, capped, with jitter."""
+        base = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+        return timedelta(seconds=base * self._rng.uniform(0.5, 1.5))
 
     def _mark(self, keys: list[str], delivered_to: str) -> None:
         self.outbox.mark_sent(keys, self.clock.now(), delivered_to)
 
 
 DIGEST_LINE = 90  # characters kept of each reminder in a digest
+UNCONFIRMED = "（可能重复：上次发送时机器人中断）"
 
 
 def _body(notes: list[tuple[Notification, bool]]) -> str:
     lines = []
     for note, late in notes:
         text = html.escape(note.text)
-        lines.append(f"【补发】{text}" if late else text)
+        text = f"【补发】{text}" if late else text
+        lines.append(f"{text}{UNCONFIRMED}" if note.unconfirmed else text)
     if len(lines) == 1:
         return lines[0]
     full = f"🔔 共 {len(lines)} 条提醒\n\n" + "\n\n".join(lines)

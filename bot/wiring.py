@@ -41,6 +41,9 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         log.info("added %d members from settings", len(added))
     time = TeamTime(clock, settings.timezone)
     scheduler = Scheduler(store, clock)
+    resent = scheduler.outbox.reconcile()
+    if resent:
+        log.warning("%d notifications were being sent when the bot stopped; queued again", resent)
     events = Events()
     roster = Roster(settings, members, RosterRepo(store))
     delivery = Delivery(settings, members, scheduler.outbox, clock)

@@ -39,6 +39,8 @@ class Notification:
     recipient: dict[str, Any]
     text: str
     kind: str = ""
+    attempts: int = 0  # failed tries so far (each waits longer before the next)
+    unconfirmed: bool = False  # a crash came while it was being sent: it may have arrived
 
 
 class TimerRepo:
@@ -168,30 +170,68 @@ class OutboxRepo:
         return len(fresh)
 
     def due(self, now: datetime) -> list[Notification]:
-        """Return unsent notifications due at or before ``now``, oldest first."""
+        """Return unsent notifications due (and not waiting to retry) at ``now``, oldest first."""
         limit = iso(now)
         docs = [
             (int(i), d)
             for i, d in _raw(self._table).items()
-            if d["sent_at"] is None and d["due"] <= limit
+            if d["sent_at"] is None and _ready_at(d) <= limit
         ]
         docs.sort(key=lambda p: (p[1]["due"], p[0]))
         return [
-            Notification(d["key"], parse_iso(d["due"]), d["recipient"], d["text"], d["kind"])
+            Notification(
+                d["key"],
+                parse_iso(d["due"]),
+                d["recipient"],
+                d["text"],
+                d["kind"],
+                attempts=d.get("attempts", 0),
+                unconfirmed=d.get("unconfirmed", False),
+            )
             for _, d in docs
         ]
 
     def next_due(self) -> datetime | None:
-        """Return the earliest unsent due time."""
-        dues = [d["due"] for d in _raw(self._table).values() if d["sent_at"] is None]
+        """Return the earliest moment an unsent notification is to go (or be retried)."""
+        dues = [_ready_at(d) for d in _raw(self._table).values() if d["sent_at"] is None]
         return parse_iso(min(dues)) if dues else None
+
+    def mark_sending(self, keys: list[str], at: datetime) -> None:
+        """Record that these notifications are being handed to Telegram right now."""
+        self._set(keys, {"sending": iso(at)})
+
+    def defer(self, keys: list[str], until: datetime, attempts: int) -> None:
+        """Put failed notifications back in the queue until ``until`` (back-off)."""
+        self._set(keys, {"sending": None, "retry_at": iso(until), "attempts": attempts})
+
+    def reconcile(self) -> int:
+        """At start: notifications a crash caught while sending are queued again, flagged.
+
+        Telegram may or may not have shown them; they go out once more marked as possibly
+        repeated rather than being lost. Return how many.
+        """
+        keys = [
+            d["key"]
+            for d in _raw(self._table).values()
+            if d["sent_at"] is None and d.get("sending")
+        ]
+        self._set(keys, {"sending": None, "unconfirmed": True})
+        return len(keys)
+
+    def _set(self, keys: list[str], fields: dict[str, Any]) -> None:
+        wanted = set(keys)
+        ids = [int(i) for i, d in _raw(self._table).items() if d["key"] in wanted]
+        if ids:
+            self._table.update(fields, doc_ids=ids)
 
     def mark_sent(self, keys: list[str], at: datetime, delivered_to: str) -> None:
         """Record that these notifications went out."""
         wanted = set(keys)
         ids = [int(i) for i, d in _raw(self._table).items() if d["key"] in wanted]
         if ids:
-            self._table.update({"sent_at": iso(at), "delivered_to": delivered_to}, doc_ids=ids)
+            self._table.update(
+                {"sent_at": iso(at), "delivered_to": delivered_to, "sending": None}, doc_ids=ids
+            )
 
     def prune(self, now: datetime, keep: timedelta = timedelta(days=3)) -> int:
         """Move notifications sent before ``now - keep`` to the monthly archive."""
@@ -210,6 +250,12 @@ class OutboxRepo:
             self._store.archive.extend("outbox", month, records)
         self._table.remove(doc_ids=[i for i, _ in old])
         return len(old)
+
+
+def _ready_at(doc: dict[str, Any]) -> str:
+    """Return when an unsent notification may go: its due time, or later after a failure."""
+    retry = doc.get("retry_at")
+    return max(doc["due"], retry) if retry else doc["due"]
 
 
 def _raw(table: Table) -> dict[str, dict[str, Any]]:

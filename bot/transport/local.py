@@ -100,6 +100,18 @@ class Sent:
 
 
 @dataclass
+class Fault:
+    """An answer the local API gives instead of the real one, a number of times."""
+
+    method: str
+    code: int
+    description: str
+    times: int
+    chat_id: int | None
+    retry_after: int | None
+
+
+@dataclass
 class LocalBotApi:
     """The Bot API's state as this bot sees it: chats, messages, files and calls."""
 
@@ -111,7 +123,20 @@ class LocalBotApi:
     files: dict[str, bytes] = field(default_factory=dict)
     on_call: Callable[[Sent], None] | None = None
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)  # answers to give instead (tests)
     _next_message_id: int = 1000
+
+    def fail(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        times: int = 1,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail."""
+        self.faults.append(Fault(method, code, description, times, chat_id, retry_after))
 
     def add_file(self, content: bytes) -> tuple[str, str]:
         """Store an uploaded file; return its file id and unique id."""
@@ -125,12 +150,20 @@ class LocalBotApi:
         call = Sent(method, params)
         self.calls.append(call)
         try:
+            self._injected(method, params)
             result = self._dispatch(method, params)
         except _ApiError as err:
             call.result = {"error": err.description}
             if self.on_call:
                 self.on_call(call)
-            return err.code, {"ok": False, "error_code": err.code, "description": err.description}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": err.code,
+                "description": err.description,
+            }
+            if err.retry_after is not None:
+                body["parameters"] = {"retry_after": err.retry_after}
+            return err.code, body
         call.result = result
         if self.on_call:
             self.on_call(call)
@@ -145,6 +178,15 @@ class LocalBotApi:
             "type": "supergroup",
             "title": self.group_titles.get(chat_id, f"群 {chat_id}"),
         }
+
+    def _injected(self, method: str, params: dict[str, Any]) -> None:
+        for fault in self.faults:
+            if fault.times <= 0 or fault.method != method:
+                continue
+            if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+                continue
+            fault.times -= 1
+            raise _ApiError(fault.code, fault.description, fault.retry_after)
 
     def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -244,10 +286,11 @@ class LocalBotApi:
 
 
 class _ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after
 
 
 class LocalRequest(BaseRequest):

@@ -165,13 +165,16 @@ async def test_leads_with_a_leads_chat_get_one_message_there(tmp_path: Path) -> 
         bot.assert_clean()
 
 
-async def test_a_chat_that_refuses_is_not_retried_forever(bot: Harness) -> None:
+async def test_a_chat_that_refuses_is_retried_with_growing_waits_not_dropped(
+    bot: Harness,
+) -> None:
     bot.svc.scheduler.notify({"chat": 42}, "T12 发给一个没开私聊的人", key="t12")
     first = await bot.advance("2026-11-23 08:31")
-    assert len([c for c in first if c.chat_id == 42]) == 1  # refused once (403) ...
+    assert 2 <= len([c for c in first if c.chat_id == 42]) <= 5  # 0 s, then ~5, ~10, ~20 s
     second = await bot.advance("2026-11-23 09:31")
-    assert [c for c in second if c.chat_id == 42] == []  # ... and not tried again
-    assert _pending(bot, "t12") == []
+    tries = len([c for c in second if c.chat_id == 42])
+    assert 3 <= tries <= 12  # doubling waits of at most ten minutes: not every minute
+    assert _pending(bot, "t12") == [] and bot.svc.scheduler.outbox.next_due() is not None
 
 
 @pytest.mark.parametrize(
