@@ -233,7 +233,7 @@ async def test_rollover_moves_open_items_to_the_next_shift_and_leaves_closed_one
     await world.service.take(world.member("5"), "ack", [1], "", world.now())
     await world.service.take(world.member("5"), "done", [2], "已换", world.now())
     world.set("2026-11-24 00:30")
-    await world.service.rollover(
+    await world.service.timers.rollover(
         world.timer("handover:rollover", "night:2026-11-23", "2026-11-24 00:30"), False
     )
     moved = world.repo.get(1)
@@ -252,13 +252,13 @@ async def test_the_alert_is_queued_only_for_items_not_taken_over(world: World) -
     await world.service.take(world.member("2"), "ack", [1], "", world.now())
     world.set("2026-11-24 08:55")
     timer = world.timer("handover:alert", "day:2026-11-24", "2026-11-24 08:55")
-    await world.service.alert(timer, False)
+    await world.service.timers.alert(timer, False)
     [note] = world.queued()
     assert note.recipient == {"leads": "day"}
     assert "交接未接收提醒（白班 11-24）" in note.text
     assert "#2 买家要求换货" in note.text and "#1 " not in note.text
     assert [world.repo.get(n).alerted_for for n in (1, 2)] == [None, "day:2026-11-24"]
-    await world.service.alert(timer, False)  # running twice is harmless
+    await world.service.timers.alert(timer, False)  # running twice is harmless
     assert len(world.queued()) == 1
 
 
@@ -269,14 +269,14 @@ async def test_no_alert_is_queued_when_every_item_was_taken_over(world: World) -
     await world.service.take(world.member("2"), "ack", [1, 2], "", world.now())
     world.set("2026-11-24 08:55")
     timer = world.timer("handover:alert", "day:2026-11-24", "2026-11-24 08:55")
-    await world.service.alert(timer, False)
+    await world.service.timers.alert(timer, False)
     assert world.queued() == []
 
 
 async def test_agents_who_wrote_nothing_are_reminded_before_the_end(world: World) -> None:
     world.write("2", "客户问发票")
     world.set("2026-11-23 17:00")
-    await world.service.remind(
+    await world.service.timers.remind(
         world.timer("handover:remind", "day:2026-11-23", "2026-11-23 17:00"), False
     )
     reminded = {n.recipient["user"] for n in world.queued()}
