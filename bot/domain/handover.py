@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UserError
-from bot.domain.members import Member, Role
+from bot.domain.members import Member, Role, short_name
 from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at, occurrences_between
 from bot.domain.times import iso
 
@@ -31,6 +31,7 @@ _SPACES = re.compile(r"\s+")
 
 EARLY = timedelta(minutes=60)  # an agent arriving this early already belongs to their shift
 LATE = timedelta(hours=3)  # writing the handover this long after the shift still counts
+LOOKAHEAD = 14  # occurrences searched for a shift with somebody on duty
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,50 @@ def own_occurrence(
     return occurrence_at(shifts, moment, tz, early=EARLY, late=LATE, shift_on=shift_on)
 
 
+def receiving_occurrence(
+    shifts: tuple[Shift, ...],
+    occ: ShiftOccurrence,
+    now: datetime,
+    tz: ZoneInfo,
+    staffed: Callable[[ShiftOccurrence], bool],
+) -> ShiftOccurrence:
+    """Return the next shift after ``occ`` that is ``staffed`` and has not ended yet."""
+    first = nxt = next_occurrence(shifts, occ, tz)
+    for _ in range(LOOKAHEAD):
+        if nxt.end(tz) > now and staffed(nxt):
+            return nxt
+        nxt = next_occurrence(shifts, nxt, tz)
+    while first.end(tz) <= now:  # nobody on duty anywhere: still never a shift in the past
+        first = next_occurrence(shifts, first, tz)
+    return first
+
+
+def member_occurrence(
+    shifts: tuple[Shift, ...],
+    shift_on: Callable[[date], str | None],
+    now: datetime,
+    tz: ZoneInfo,
+) -> ShiftOccurrence | None:
+    """Return the member's running shift, else their next one (None: no regular shift).
+
+    ``shift_on(day)`` tells which shift the member works on a day.
+    """
+    occ = last_started(shifts, now, tz)
+    if shift_on(occ.day) == occ.shift.key and occ.end(tz) > now:
+        return occ
+    for _ in range(LOOKAHEAD * 2):
+        occ = next_occurrence(shifts, occ, tz)
+        if shift_on(occ.day) == occ.shift.key:
+            return occ
+    return None
+
+
+def works_on(key: str, shifts: tuple[Shift, ...], shift_on: Callable[[date], str | None]) -> bool:
+    """Whether the member whose shifts ``shift_on`` tells works the occurrence ``key`` names."""
+    occ = occ_from_key(key, shifts)
+    return occ is not None and shift_on(occ.day) == occ.shift.key
+
+
 def reminder_at(occ: ShiftOccurrence, before: timedelta, tz: ZoneInfo) -> datetime:
     """Return when the agents of ``occ`` are reminded to write the handover."""
     return occ.end(tz) - before
@@ -161,11 +206,6 @@ def ack_due(created: datetime, login: datetime, after: timedelta) -> datetime:
 
 
 # ---- items -------------------------------------------------------------------------------
-
-
-def who(member: Member) -> str:
-    """Return how a member is named in handover records, e.g. ``1号 张三``."""
-    return f"{member.work_no}号 {member.name}"
 
 
 @dataclass
@@ -254,12 +294,12 @@ class Item:
         """Give the item to one member (on ``to_occ``), who must acknowledge it."""
         if self.done:
             raise UserError(f"#{self.id} 已由 {self.done_by} 处理完毕，不能再转交。")
-        self.assignee_id, self.assignee = member.user_id, who(member)
+        self.assignee_id, self.assignee = member.user_id, short_name(member)
         self.acked_by_id = self.acked_by = self.acked_at = None
         self.to_occ = to_occ
         self.alerted_for = None  # a new assignee who does not take it over is reported again
         self.ack_due = ack_due(now, login, ack_after)
-        self.record("reassign", by, now, who(member))
+        self.record("reassign", by, now, short_name(member))
 
     def may_acknowledge(self, member: Member, on_receiving_shift: bool) -> bool:
         """Whether ``member`` may take this item over: its assignee, else the receiving shift.
