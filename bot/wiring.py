@@ -58,7 +58,9 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         OrderRepo(store, settings.timezone, settings.remarks.live_days),
         settings.remarks,
         settings.timezone,
-        {p.key: p.name for p in settings.platforms},
+        settings.platforms,
+        members,
+        roster,
     )
     svc = Services(
         settings=settings,
