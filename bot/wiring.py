@@ -24,6 +24,7 @@ from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
+from bot.services.team import TeamService
 
 log = logging.getLogger(__name__)
 
@@ -82,5 +83,6 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         deadlines=DeadlineService(
             settings, time, ItemRepo(store), members, roster, scheduler, scripts
         ),
+        team=TeamService(members),
     )
     return svc, delivery

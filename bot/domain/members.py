@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 
 
@@ -55,6 +56,26 @@ class Member:
     def role_title(self) -> str:
         """Return the role word used after the work number."""
         return "客服" if self.role is Role.AGENT else self.role.label
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    """Someone's request to join the team, waiting for a lead or an admin."""
+
+    user_id: int
+    work_no: str
+    name: str
+    username: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """What pressing 批准/拒绝 on a join request did."""
+
+    request: JoinRequest | None  # None: someone decided it before
+    member: Member | None = None  # the new member, when approved
+    taken: bool = False  # approval refused: the 工号 went to someone else meanwhile
 
 
 def short_name(member: Member | None) -> str:

@@ -18,6 +18,7 @@ from bot.services.handover import HandoverService
 from bot.services.messenger import Messenger
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
+from bot.services.team import TeamService
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Services:
     orders: OrderService
     scripts: ScriptBook
     deadlines: DeadlineService
+    team: TeamService
 
     @property
     def clock(self) -> TeamTime:
