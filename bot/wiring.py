@@ -24,6 +24,7 @@ from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
+from bot.services.scripts import ScriptService
 from bot.services.team import TeamService
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
     roster = Roster(settings, members, RosterRepo(store))
     delivery = Delivery(settings, members, scheduler.outbox, clock)
     scheduler.deliver_with(delivery)
-    scripts = ScriptBook(
+    book = ScriptBook(
         build_environment(settings.scripts.folder),
         settings.scripts,
         settings.shop,
@@ -54,7 +55,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         settings.timezone,
         backups=store.root / "script_backups",
     )
-    scripts.load()  # broken templates are logged and left out; check-scripts names them
+    book.load()  # broken templates are logged and left out; check-scripts names them
     orders = OrderService(
         OrderRepo(store, settings.timezone, settings.remarks.live_days),
         settings.remarks,
@@ -79,9 +80,9 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
             settings, time, HandoverRepo(store), members, roster, scheduler, delivery
         ),
         orders=orders,
-        scripts=scripts,
+        scripts=ScriptService(book, settings.scripts, store.root),
         deadlines=DeadlineService(
-            settings, time, ItemRepo(store), members, roster, scheduler, scripts
+            settings, time, ItemRepo(store), members, roster, scheduler, book
         ),
         team=TeamService(members),
     )
