@@ -176,11 +176,9 @@ async def role(update: Update, context: BotContext) -> None:
         await reply(update, f"{err}\n{ROLE_USAGE}")
         return
     try:
-        team.set_role(admin, target, new_role)
+        await reply(update, team.set_role(admin, target, new_role))
     except UserError as err:
         await reply(update, str(err))
-        return
-    await reply(update, team_text.role_changed(target, new_role))
 
 
 async def remove(update: Update, context: BotContext) -> None:
@@ -197,8 +195,6 @@ async def remove(update: Update, context: BotContext) -> None:
         await reply(update, f"{err}\n{REMOVE_USAGE}")
         return
     try:
-        team.remove(admin, target)
+        await reply(update, team.remove(admin, target))
     except UserError as err:
         await reply(update, str(err))
-        return
-    await reply(update, team_text.removed(target))

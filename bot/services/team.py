@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain import team_text
 from bot.domain.errors import UserError
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, parse_work_no
 from bot.persistence.members import MemberRepo
@@ -62,8 +63,8 @@ class TeamService:
             raise UserError(f"没有工号为 {work_no} 的成员（发送 /team 查看）。")
         return member
 
-    def set_role(self, admin: Member, target: Member, role: Role) -> None:
-        """Change a member's role; the team's only admin may not demote themselves."""
+    def set_role(self, admin: Member, target: Member, role: Role) -> str:
+        """Change a member's role and say so; the team's only admin may not demote themselves."""
         if (
             target.user_id == admin.user_id
             and role < Role.ADMIN
@@ -71,9 +72,11 @@ class TeamService:
         ):
             raise UserError("您是唯一的主管，不能降低自己的角色。请先任命另一位主管。")
         self.members.update(target.user_id, role=role)
+        return team_text.role_changed(target, role)
 
-    def remove(self, admin: Member, target: Member) -> None:
-        """Take a member out of the team (their history stays); nobody removes themselves."""
+    def remove(self, admin: Member, target: Member) -> str:
+        """Take a member out of the team (their history stays) and say so; not oneself."""
         if target.user_id == admin.user_id:
             raise UserError("不能移除自己。")
         self.members.update(target.user_id, removed=True)
+        return team_text.removed(target)

@@ -91,7 +91,8 @@ def test_the_only_admin_cannot_demote_themselves_but_a_second_admin_makes_it_pos
     with pytest.raises(UserError, match="唯一的主管"):
         svc.team.set_role(admin, admin, Role.LEAD)
     assert member(svc, "90").role is Role.ADMIN
-    svc.team.set_role(admin, member(svc, "80"), Role.ADMIN)
+    promoted = svc.team.set_role(admin, member(svc, "80"), Role.ADMIN)
+    assert promoted == "80号 李组长 的角色已改为主管。"
     svc.team.set_role(admin, admin, Role.LEAD)
     assert member(svc, "90").role is Role.LEAD and member(svc, "80").role is Role.ADMIN
 
@@ -110,7 +111,7 @@ def test_a_removed_member_is_gone_but_nobody_removes_themselves(tmp_path: Path) 
     admin = member(svc, "90")
     with pytest.raises(UserError, match="不能移除自己"):
         svc.team.remove(admin, admin)
-    svc.team.remove(admin, member(svc, "3"))
+    assert svc.team.remove(admin, member(svc, "3")) == "已移除 3号 王五。其历史记录保留。"
     assert svc.members.by_work_no("3") is None and svc.members.by_work_no("90") is not None
 
 
