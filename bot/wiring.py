@@ -24,6 +24,8 @@ from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
+from bot.services.scripts import ScriptService
+from bot.services.team import TeamService
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
     roster = Roster(settings, members, RosterRepo(store))
     delivery = Delivery(settings, members, scheduler.outbox, clock)
     scheduler.deliver_with(delivery)
-    scripts = ScriptBook(
+    book = ScriptBook(
         build_environment(settings.scripts.folder),
         settings.scripts,
         settings.shop,
@@ -56,12 +58,14 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         settings.timezone,
         backups=store.root / "script_backups",
     )
-    scripts.load()  # broken templates are logged and left out; check-scripts names them
+    book.load()  # broken templates are logged and left out; check-scripts names them
     orders = OrderService(
         OrderRepo(store, settings.timezone, settings.remarks.live_days),
         settings.remarks,
         settings.timezone,
-        {p.key: p.name for p in settings.platforms},
+        settings.platforms,
+        members,
+        roster,
     )
     svc = Services(
         settings=settings,
@@ -79,9 +83,10 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
             settings, time, HandoverRepo(store), members, roster, scheduler, delivery
         ),
         orders=orders,
-        scripts=scripts,
+        scripts=ScriptService(book, settings.scripts, store.root),
         deadlines=DeadlineService(
-            settings, time, ItemRepo(store), members, roster, scheduler, scripts
+            settings, time, ItemRepo(store), members, roster, scheduler, book
         ),
+        team=TeamService(members),
     )
     return svc, delivery

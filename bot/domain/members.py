@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 
 
@@ -57,7 +58,28 @@ class Member:
         return "客服" if self.role is Role.AGENT else self.role.label
 
 
+@dataclass(frozen=True)
+class JoinRequest:
+    """Someone's request to join the team, waiting for a lead or an admin."""
+
+    user_id: int
+    work_no: str
+    name: str
+    username: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """What pressing 批准/拒绝 on a join request did."""
+
+    request: JoinRequest | None  # None: someone decided it before
+    member: Member | None = None  # the new member, when approved
+    taken: bool = False  # approval refused: the 工号 went to someone else meanwhile
+
+
 def short_name(member: Member | None) -> str:
+    """Return a member as ``3号 王五`` (or a note that they left the team)."""
     return f"{member.work_no}号 {member.name}" if member else "（已不在团队）"
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.dates import read_day, read_month
 from bot.domain.errors import UserError
+from bot.domain.members import Member
 from bot.domain.remarks import Colour, Remark
 from bot.domain.times import iso, parse_iso
 
@@ -125,6 +127,16 @@ class Order:
         moments = [v.at for v in self.versions] + [d.at for d in self.dunning]
         return max(moments) if moments else None
 
+    def repeats(self, canonical: str, colour: Colour, platform: str | None) -> bool:
+        """Whether a new remark says what the current version already says (no new version)."""
+        current = self.current
+        return (
+            current is not None
+            and current.canonical == canonical
+            and current.colour is colour
+            and current.platform == platform
+        )
+
     def memo(self, tz: ZoneInfo, remark: str | None = None) -> str:
         """Return the text to paste: the (given or current) remark, then dunning attempts."""
         head = remark if remark is not None else (self.current.canonical if self.current else "")
@@ -155,6 +167,25 @@ class Order:
         for event in sorted(events, key=lambda e: e["at"]):
             order.apply(event)
         return order
+
+
+@dataclass(frozen=True)
+class RemarkWritten:
+    """What /remark did: the order now, the version it shows, and whether that is new."""
+
+    order: Order
+    version: RemarkVersion
+    added: bool  # False: identical to the current version, nothing stored
+    author: Member
+
+
+@dataclass(frozen=True)
+class DayRemarks:
+    """The latest remark version of each order remarked on one day, maybe of one seller."""
+
+    day: date
+    seller: Member | None
+    rows: list[tuple[str, RemarkVersion]]
 
 
 def remark_event(order_no: str, version: RemarkVersion) -> dict[str, Any]:
@@ -207,3 +238,41 @@ def dunning_event(order_no: str, attempt: DunningAttempt, platform: str | None) 
 def utf8_bytes(text: str) -> int:
     """Return the size of ``text`` as the platforms count it (UTF-8 bytes)."""
     return len(text.encode("utf-8"))
+
+
+def check_memo_size(memo: str, limit: int, platform_name: str) -> None:
+    """Refuse a memo the platform would cut: raise UserError with the byte count."""
+    size = utf8_bytes(memo)
+    if size > limit:
+        raise UserError(
+            f"备注共 {size} 字节，超过{platform_name}备注上限 {limit} 字节"
+            f"（多 {size - limit} 字节），请精简后重发。"
+        )
+
+
+@dataclass(frozen=True)
+class SellerSales:
+    """How many orders one 工号 is credited with in a period (commission)."""
+
+    work_no: str
+    name: str
+    orders: int
+
+
+def sales_period(arg: str | None, today: date) -> tuple[date, date, str]:
+    """Return [start, end) and a label for a day, a month, or (no arg) this month so far."""
+    if arg is None:
+        start = today.replace(day=1)
+        return start, _next_month(start), f"{start:%Y-%m}（本月至今）"
+    day = read_day(arg, today, past=True)
+    if day is not None:
+        return day, day + timedelta(days=1), f"{day:%Y-%m-%d}"
+    month = read_month(arg, today)
+    if month is None:
+        raise UserError(f"看不懂「{arg}」：应为日期（如 11-20）或月份（如 2026-11）。")
+    start = date(month[0], month[1], 1)
+    return start, _next_month(start), f"{start:%Y-%m}"
+
+
+def _next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)

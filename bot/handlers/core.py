@@ -5,7 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.domain.members import Member, Role, parse_work_no
+from bot.domain import team_text
+from bot.domain.errors import UserError
+from bot.domain.members import Role, parse_work_no
 from bot.handlers.common import (
     ButtonSpec,
     CommandSpec,
@@ -66,19 +68,10 @@ UNKNOWN_GROUP = 99
 async def start(update: Update, context: BotContext) -> None:
     """Record that the bot may message this member privately; greet them."""
     member = require_member(update, context)
-    if is_private(update):
-        context.svc.members.update(member.user_id, can_dm=True)
-        await reply(
-            update,
-            f"您好，{member.display}！已开启私信提醒，值班提醒会私聊发给您。\n"
-            "发送 /help 查看可用命令。",
-        )
-    else:
-        await reply(
-            update,
-            f"您好，{member.display}！请私聊机器人发送 /start，"
-            "这样提醒才能私信发给您。发送 /help 查看可用命令。",
-        )
+    private = is_private(update)
+    if private:
+        context.svc.team.allow_private(member)
+    await reply(update, team_text.greeting(member, private))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -105,7 +98,7 @@ async def join(update: Update, context: BotContext) -> None:
     if user is None:
         return
     if member_of(update, context) is not None:
-        await reply(update, "您已经是团队成员了，发送 /help 查看可用命令。")
+        await reply(update, team_text.ALREADY_MEMBER)
         return
     args = args_of(update.effective_message)
     if len(args) < 2:
@@ -116,13 +109,14 @@ async def join(update: Update, context: BotContext) -> None:
     except ValueError as err:
         await reply(update, f"{err}\n{JOIN_USAGE}")
         return
-    name = " ".join(args[1:])[:20]
-    taken = context.svc.members.by_work_no(work_no)
-    if taken is not None:
-        await reply(update, f"工号 {work_no} 已被 {taken.name} 使用，请核对工号。")
-        return
     svc = context.svc
-    svc.members.add_request(user.id, work_no, name, user.username, svc.clock.now().isoformat())
+    try:
+        request = svc.team.request_join(
+            user.id, user.username, work_no, " ".join(args[1:]), svc.clock.now()
+        )
+    except UserError as err:
+        await reply(update, str(err))
+        return
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -131,43 +125,22 @@ async def join(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await reply(
-        update, f"{name}（工号 {work_no}）申请加入团队，请组长或主管确认。", reply_markup=buttons
-    )
+    await reply(update, team_text.join_asked(request), reply_markup=buttons)
 
 
 async def join_decision(update: Update, context: BotContext) -> None:
-    """Approve or reject a join request (leads and admins only)."""
+    """Approve or reject a join request (the gate lets only leads and admins press)."""
     query = update.callback_query
     decider = require_member(update, context)
     _, verdict, raw_id = query.data.split(":")
-    user_id = int(raw_id)
-    request = context.svc.members.request(user_id)
-    if request is None:
-        await query.answer("该申请已处理过了。")
-        return
-    context.svc.members.drop_request(user_id)
-    if verdict == "no":
-        await query.answer("已拒绝。")
-        await query.edit_message_text(
-            f"{request['name']}（工号 {request['work_no']}）的加入申请已被 {decider.name} 拒绝。"
-        )
-        return
-    if context.svc.members.by_work_no(request["work_no"]) is not None:
-        await query.answer("工号已被占用，无法批准。", show_alert=True)
-        return
-    member = Member(
-        user_id=user_id,
-        work_no=request["work_no"],
-        name=request["name"],
-        username=request.get("username"),
-    )
-    context.svc.members.save(member)
-    await query.answer("已批准。")
-    await query.edit_message_text(
-        f"欢迎 {member.display} 加入团队（{decider.name} 批准）。\n"
-        "请私聊机器人发送 /start，这样提醒才能私信发给您。"
-    )
+    outcome = context.svc.team.decide(int(raw_id), approve=verdict == "ok")
+    answer, alert, edited = team_text.decision(outcome, decider)
+    if alert:
+        await query.answer(answer, show_alert=True)
+    else:
+        await query.answer(answer)
+    if edited is not None:
+        await query.edit_message_text(edited)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -183,66 +156,45 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 async def team(update: Update, context: BotContext) -> None:
     """List members with 工号, role, shift and whether they can be messaged privately."""
-    settings = context.svc.settings
-    lines = ["团队成员："]
-    for m in context.svc.members.all():
-        shift = settings.shift(m.shift) if m.shift else None
-        dm = {True: "可私信", False: "无法私信（未私聊 /start）", None: "未确认私信"}[m.can_dm]
-        lines.append(
-            f"{m.work_no}号 {m.name} · {m.role.label} · {shift.name if shift else '未排班'} · {dm}"
-        )
-    await reply(update, "\n".join(lines))
+    svc = context.svc
+    shift_names = {shift.key: shift.name for shift in svc.settings.shifts}
+    await reply(update, team_text.team_list(svc.members.all(), shift_names))
 
 
 async def role(update: Update, context: BotContext) -> None:
     """Change a member's role (admins only)."""
     admin = require_member(update, context)
+    team = context.svc.team
     args = args_of(update.effective_message)
     if len(args) != 2:
         await reply(update, ROLE_USAGE)
         return
-    target = _member_by_arg(context, args[0])
-    if isinstance(target, str):
-        await reply(update, f"{target}\n{ROLE_USAGE}")
-        return
     try:
+        target = team.member(args[0])
         new_role = Role.parse(args[1])
-    except ValueError as err:
+    except (UserError, ValueError) as err:
         await reply(update, f"{err}\n{ROLE_USAGE}")
         return
-    if target.user_id == admin.user_id and new_role < Role.ADMIN and _last_admin(context):
-        await reply(update, "您是唯一的主管，不能降低自己的角色。请先任命另一位主管。")
-        return
-    context.svc.members.update(target.user_id, role=new_role)
-    await reply(update, f"{target.work_no}号 {target.name} 的角色已改为{new_role.label}。")
+    try:
+        await reply(update, team.set_role(admin, target, new_role))
+    except UserError as err:
+        await reply(update, str(err))
 
 
 async def remove(update: Update, context: BotContext) -> None:
     """Remove a member (admins only); their history stays."""
     admin = require_member(update, context)
+    team = context.svc.team
     args = args_of(update.effective_message)
     if len(args) != 1:
         await reply(update, REMOVE_USAGE)
         return
-    target = _member_by_arg(context, args[0])
-    if isinstance(target, str):
-        await reply(update, f"{target}\n{REMOVE_USAGE}")
-        return
-    if target.user_id == admin.user_id:
-        await reply(update, "不能移除自己。")
-        return
-    context.svc.members.update(target.user_id, removed=True)
-    await reply(update, f"已移除 {target.work_no}号 {target.name}。其历史记录保留。")
-
-
-def _member_by_arg(context: BotContext, text: str) -> Member | str:
     try:
-        work_no = parse_work_no(text)
-    except ValueError as err:
-        return str(err)
-    member = context.svc.members.by_work_no(work_no)
-    return member if member is not None else f"没有工号为 {work_no} 的成员（发送 /team 查看）。"
-
-
-def _last_admin(context: BotContext) -> bool:
-    return len(context.svc.members.with_role(Role.ADMIN)) <= 1
+        target = team.member(args[0])
+    except UserError as err:
+        await reply(update, f"{err}\n{REMOVE_USAGE}")
+        return
+    try:
+        await reply(update, team.remove(admin, target))
+    except UserError as err:
+        await reply(update, str(err))

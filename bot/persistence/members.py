@@ -7,7 +7,8 @@ from typing import Any
 
 from tinydb import Query
 
-from bot.domain.members import Member, Role
+from bot.domain.members import JoinRequest, Member, Role
+from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store
 
 _Q = Query()
@@ -83,23 +84,29 @@ class MemberRepo:
             fields["role"] = fields["role"].name.lower()
         self._members.update(fields, _Q.user_id == user_id)
 
-    def add_request(
-        self, user_id: int, work_no: str, name: str, username: str | None, at: str
-    ) -> None:
+    def add_request(self, request: JoinRequest) -> None:
         """Record (or refresh) someone's request to join."""
         doc = {
-            "user_id": user_id,
-            "work_no": work_no,
-            "name": name,
-            "username": username,
-            "at": at,
+            "user_id": request.user_id,
+            "work_no": request.work_no,
+            "name": request.name,
+            "username": request.username,
+            "at": iso(request.at),
         }
-        self._requests.upsert(doc, _Q.user_id == user_id)
+        self._requests.upsert(doc, _Q.user_id == request.user_id)
 
-    def request(self, user_id: int) -> dict[str, Any] | None:
+    def request(self, user_id: int) -> JoinRequest | None:
         """Return a pending join request."""
         doc = self._requests.get(_Q.user_id == user_id)
-        return dict(doc) if doc else None
+        if doc is None:
+            return None
+        return JoinRequest(
+            user_id=doc["user_id"],
+            work_no=doc["work_no"],
+            name=doc["name"],
+            username=doc.get("username"),
+            at=parse_iso(doc["at"]),
+        )
 
     def drop_request(self, user_id: int) -> None:
         """Forget a join request once decided."""

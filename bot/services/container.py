@@ -11,13 +11,14 @@ from bot.events import Events
 from bot.persistence.members import MemberRepo
 from bot.persistence.store import Store
 from bot.scheduling import Scheduler
-from bot.scripts import ScriptBook
 from bot.services.checkin import CheckinService
 from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
 from bot.services.messenger import Messenger
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
+from bot.services.scripts import ScriptService
+from bot.services.team import TeamService
 
 
 @dataclass
@@ -35,8 +36,9 @@ class Services:
     checkin: CheckinService
     handover: HandoverService
     orders: OrderService
-    scripts: ScriptBook
+    scripts: ScriptService
     deadlines: DeadlineService
+    team: TeamService
 
     @property
     def clock(self) -> TeamTime:

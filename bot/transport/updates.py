@@ -110,23 +110,3 @@ class UpdateFactory:
                 "offset": "",
             },
         }
-
-    def added_to_group(self, person: Person, chat_id: int) -> dict[str, Any]:
-        """Return the update Telegram sends when someone adds the bot to a group."""
-        moment = int(self.api.clock.now().timestamp())
-        return {
-            "update_id": next(self._ids),
-            "my_chat_member": {
-                "chat": self.api.chat(chat_id),
-                "from": person.as_user(),
-                "date": moment,
-                "old_chat_member": {
-                    "status": "left",
-                    "user": {"id": 999000, "is_bot": True, "first_name": "bot"},
-                },
-                "new_chat_member": {
-                    "status": "member",
-                    "user": {"id": 999000, "is_bot": True, "first_name": "bot"},
-                },
-            },
-        }

@@ -1,0 +1,68 @@
+"""How the team commands read in Chinese: /start, join requests, /team, /role, /remove."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.domain.members import JoinDecision, JoinRequest, Member, Role, short_name
+
+ALREADY_MEMBER = "您已经是团队成员了，发送 /help 查看可用命令。"
+
+
+def greeting(member: Member, private: bool) -> str:
+    """Return the reply to /start: private reminders are on, or how to turn them on."""
+    if private:
+        return (
+            f"您好，{member.display}！已开启私信提醒，值班提醒会私聊发给您。\n"
+            "发送 /help 查看可用命令。"
+        )
+    return (
+        f"您好，{member.display}！请私聊机器人发送 /start，"
+        "这样提醒才能私信发给您。发送 /help 查看可用命令。"
+    )
+
+
+def join_asked(request: JoinRequest) -> str:
+    """Return the group message a lead approves or rejects."""
+    return f"{request.name}（工号 {request.work_no}）申请加入团队，请组长或主管确认。"
+
+
+def decision(outcome: JoinDecision, decider: Member) -> tuple[str, bool, str | None]:
+    """Return the button answer, whether it is an alert, and the new text of the request."""
+    request, member = outcome.request, outcome.member
+    if member is not None:
+        return (
+            "已批准。",
+            False,
+            f"欢迎 {member.display} 加入团队（{decider.name} 批准）。\n"
+            "请私聊机器人发送 /start，这样提醒才能私信发给您。",
+        )
+    if request is None:
+        return "该申请已处理过了。", False, None
+    if outcome.taken:
+        return "工号已被占用，无法批准。", True, None
+    return (
+        "已拒绝。",
+        False,
+        f"{request.name}（工号 {request.work_no}）的加入申请已被 {decider.name} 拒绝。",
+    )
+
+
+def team_list(members: list[Member], shift_names: Mapping[str, str]) -> str:
+    """Return /team: each member's 工号, role, shift and whether they can be messaged."""
+    lines = ["团队成员："]
+    for m in members:
+        shift = shift_names.get(m.shift) if m.shift else None
+        dm = {True: "可私信", False: "无法私信（未私聊 /start）", None: "未确认私信"}[m.can_dm]
+        lines.append(f"{short_name(m)} · {m.role.label} · {shift or '未排班'} · {dm}")
+    return "\n".join(lines)
+
+
+def role_changed(member: Member, role: Role) -> str:
+    """Return the reply to /role."""
+    return f"{short_name(member)} 的角色已改为{role.label}。"
+
+
+def removed(member: Member) -> str:
+    """Return the reply to /remove."""
+    return f"已移除 {short_name(member)}。其历史记录保留。"
