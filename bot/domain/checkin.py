@@ -143,6 +143,11 @@ class Checkin:
         """Return 准时 / 迟到 N 分钟 / 非排班."""
         return status_label(self.status, self.late_minutes)
 
+    @property
+    def who(self) -> str:
+        """Return e.g. ``1号 张三``, as the record names its member (who may have left since)."""
+        return f"{self.work_no}号 {self.name}"
+
 
 @dataclass(frozen=True)
 class Match:
