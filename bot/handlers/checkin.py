@@ -14,14 +14,14 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.adapters.telegram_files import TelegramScreenshot, screenshot_in
-from bot.domain.checkin import fmt_day
+from bot.domain.checkin import Recorded
+from bot.domain.checkin_text import confirmation
 from bot.domain.dates import parse_day, parse_month
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role
 from bot.domain.roster_rules import LEAVE
 from bot.handlers.common import CommandSpec, add_command, args_of, reply, require_member
 from bot.handlers.context import BotContext
-from bot.services.checkin import Recorded
 from bot.services.container import Services
 
 TITLE = "挂号与排班"
@@ -158,28 +158,12 @@ async def _record(
         return
 
     async def confirm(recorded: Recorded) -> None:
-        await reply(update, _confirmation(svc, recorded))
+        await reply(update, confirmation(recorded, svc.settings.timezone))
 
     try:
         await svc.checkin.record(member, shot, update.effective_message.date, names, confirm)
     except UserError as err:
         await reply(update, f"{err}\n本次未记录。")
-
-
-def _confirmation(svc: Services, recorded: Recorded) -> str:
-    """Return what the agent reads in the chat about the check-in just stored."""
-    checkin, occurrence = recorded.checkin, recorded.occurrence
-    accounts = "、".join(checkin.accounts) or "无（未分配账号，请联系组长 /assign）"
-    head = "🔄 已更新挂号" if recorded.updated else "✅ 已挂号"
-    text = (
-        f"{head}：{recorded.member.display} · {fmt_day(occurrence.day)} {occurrence.shift.name} · "
-        f"{svc.local(recorded.image.at):%H:%M} · {checkin.label} · 账号：{accounts}"
-    )
-    if recorded.updated:
-        text += f"（首次挂号 {svc.local(checkin.at):%H:%M}，截图共 {len(checkin.images)} 张）"
-    if recorded.image.problem:
-        text += "\n注意：截图未能下载，已记录，但无法查重。"
-    return text
 
 
 # ---- roster changes and views: one service call each ----

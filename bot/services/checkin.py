@@ -18,10 +18,18 @@ from typing import Protocol
 from bot.clock import TeamTime
 from bot.config import Settings
 from bot.domain.attendance import Scoring, monthly_attendance
-from bot.domain.checkin import Checkin, Image, Status, fmt_day, place_checkin
+from bot.domain.checkin import Checkin, Image, Recorded, Status, fmt_day, place_checkin
 from bot.domain.checkin_report import AttendanceRow, ShiftReport, attendance_text, summary_text
+from bot.domain.checkin_text import (
+    late_alert,
+    login_reminder,
+    missing_chase,
+    reuse_alert,
+    reuse_note,
+    shift_lines,
+)
 from bot.domain.errors import UserError
-from bot.domain.members import Member, Role, short_name
+from bot.domain.members import Member, Role
 from bot.domain.shifts import Shift, ShiftOccurrence, occurrences_between
 from bot.domain.times import fmt_hhmm
 from bot.events import Events
@@ -65,17 +73,6 @@ class Screenshot(Protocol):
     async def fetch(self) -> Download:
         """Download the image; a failure is returned, never raised."""
         ...
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """A check-in just stored, with the screenshot that came with it."""
-
-    member: Member
-    checkin: Checkin
-    occurrence: ShiftOccurrence
-    image: Image
-    updated: bool  # a later check-in of the same shift: the first one's time and status stand
 
 
 Confirm = Callable[[Recorded], Awaitable[None]]
@@ -159,13 +156,10 @@ class CheckinService:
             checkin = existing  # the first check-in's time and status stand; accounts are replaced
         checkin.accounts = tuple(named or self.roster.accounts_of(member, occurrence))
         checkin.images.append(image)
-        reuse_note = None
+        note = None
         if match is not None:
-            reuse_note = (
-                f"与 {fmt_day(match.day)} {self._shift_name(match.shift)} "
-                f"{match.work_no}号 {match.name} 的截图{match.how}"
-            )
-            checkin.duplicates.append(reuse_note)
+            note = reuse_note(match, self._shift_name(match.shift))
+            checkin.duplicates.append(note)
         self.repo.save(checkin)
         recorded = Recorded(member, checkin, occurrence, image, updated=existing is not None)
         await confirm(recorded)
@@ -173,7 +167,7 @@ class CheckinService:
             await self.events.emit(
                 "checkin.recorded", member=member, occurrence=occurrence, at=moment
             )
-        self._alert_after_summary(recorded, reuse_note)
+        self._alert_after_summary(recorded, note)
         return recorded
 
     async def _image(
@@ -199,25 +193,22 @@ class CheckinService:
                 log.warning("could not archive check-in image %s: %s", name, err)
         return image
 
-    def _alert_after_summary(self, recorded: Recorded, reuse_note: str | None) -> None:
+    def _alert_after_summary(self, recorded: Recorded, note: str | None) -> None:
         """Tell the lead at once about what the summary, already sent, could not include."""
-        member, checkin, occurrence = recorded.member, recorded.checkin, recorded.occurrence
-        day, key = occurrence.day.isoformat(), occurrence.shift.key
+        occurrence, tz = recorded.occurrence, self.settings.timezone
+        key = occurrence.shift.key
         if not self.repo.summarized(occurrence.day, key):
             return
-        head = f"{member.display} {fmt_day(occurrence.day)} {occurrence.shift.name}"
-        local = self.time.local(recorded.image.at)
-        if checkin.status is not Status.ON_TIME and self.conf.report_late:
+        tag = f"{occurrence.day.isoformat()}:{key}:{recorded.member.work_no}"
+        if recorded.checkin.status is not Status.ON_TIME and self.conf.report_late:
             self.scheduler.notify(
-                {"leads": key},
-                f"⏰ {head} {local:%H:%M} 挂号，{checkin.label}。",
-                key=f"checkin:late:{day}:{key}:{member.work_no}",
+                {"leads": key}, late_alert(recorded, tz), key=f"checkin:late:{tag}"
             )
-        if reuse_note is not None:
+        if note is not None:
             self.scheduler.notify(
                 {"leads": key},
-                f"🔁 疑似重复截图：{head} {local:%H:%M} 的挂号截图{reuse_note}。",
-                key=f"checkin:reuse:{day}:{key}:{member.work_no}:{recorded.image.unique_id}",
+                reuse_alert(recorded, note, tz),
+                key=f"checkin:reuse:{tag}:{recorded.image.unique_id}",
             )
 
     def _shift_name(self, key: str) -> str:
@@ -272,15 +263,11 @@ class CheckinService:
         deadline_at = occurrence.deadline(self.settings.timezone)
         if self.repo.summarized(day, key) or self.time.now() >= deadline_at:
             return  # the deadline passed while the bot was down: the summary says it all
-        deadline = fmt_hhmm(occurrence.shift.checkin_deadline)
         for member in self._missing(occurrence, self.repo.for_occurrence(day, key)):
-            accounts = "、".join(self.roster.accounts_of(member, occurrence)) or "请向组长确认"
+            accounts = self.roster.accounts_of(member, occurrence)
             self.scheduler.notify(
                 {"user": member.user_id},
-                f"⏰ {member.name}，{occurrence.shift.name}上班时间到了："
-                f"请登录负责的账号（{accounts}），"
-                f"{deadline} 前把挂号截图发到团队群（图片说明写 /checkin 或 "
-                f"{self.conf.hashtag}）。",
+                login_reminder(member, occurrence, accounts, self.conf.hashtag),
                 key=f"{REMIND}:{day.isoformat()}:{key}:{member.work_no}",
                 due=timer.due,
             )
@@ -324,8 +311,7 @@ class CheckinService:
         for member in self._missing(occurrence, self.repo.for_occurrence(day, key)):
             self.scheduler.notify(
                 {"user": member.user_id},
-                f"❌ {member.name}，{fmt_day(day)} {occurrence.shift.name}挂号已过截止时间 "
-                f"{report.deadline}，还没有收到您的截图，请立即发到团队群。",
+                missing_chase(member, occurrence),
                 key=f"checkin:missing:{tag}:{member.work_no}",
                 due=timer.due,
             )
@@ -351,23 +337,11 @@ class CheckinService:
         tz = self.settings.timezone
         for shift in self.settings.shifts:
             occurrence = ShiftOccurrence(shift, day)
-            lines.append(f"\n【{shift.label()}】截止 {fmt_hhmm(shift.checkin_deadline)}")
             records = self.repo.for_occurrence(day, shift.key)
-            for c in records:
-                accounts = "、".join(c.accounts) or "无账号"
-                flag = " 🔁疑似重复截图" if c.duplicates else ""
-                lines.append(
-                    f"  {c.who} {self.time.local(c.at):%H:%M} {c.label} · {accounts} · "
-                    f"截图 {len(c.images)} 张{flag}"
-                )
             waiting = self._missing(occurrence, records)
-            word = "未挂号" if now > occurrence.deadline(tz) else "尚未挂号"
-            lines.extend(f"  {short_name(m)} {word}" for m in waiting)
-            if not records and not waiting:
-                lines.append("  无人排班")
             uncovered = [a for a, h in self.roster.coverage(occurrence).items() if h is None]
-            if uncovered:
-                lines.append(f"  ⚠️ 无人负责：{'、'.join(uncovered)}")
+            past = now > occurrence.deadline(tz)
+            lines.extend(shift_lines(shift, records, waiting, past, uncovered, tz))
         return "\n".join(lines)
 
     def monthly_attendance(self, year: int, month: int, now: datetime) -> list[AttendanceRow]:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import ManualClock, TeamTime
 from bot.config import parse_settings
-from bot.domain.checkin import Status
+from bot.domain.checkin import Recorded, Status
 from bot.domain.checkin_report import AttendanceRow
 from bot.domain.errors import UserError
 from bot.domain.members import Member
@@ -24,7 +24,7 @@ from bot.persistence.roster import RosterRepo
 from bot.persistence.store import Store
 from bot.persistence.timers import Notification
 from bot.scheduling import Scheduler
-from bot.services.checkin import CheckinService, Download, Recorded
+from bot.services.checkin import CheckinService, Download
 from bot.services.roster import Roster
 
 ROOT = Path(__file__).resolve().parents[2]
