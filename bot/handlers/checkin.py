@@ -169,10 +169,19 @@ async def _record(
 # ---- roster changes and views: one service call each ----
 
 
-async def _answer(update: Update, usage: str, use_case: Callable[[], str]) -> None:
-    """Reply with what a use case answers, or with its refusal and the usage line."""
+async def _answer(
+    update: Update,
+    usage: str,
+    args: list[str],
+    counts: tuple[int, ...],
+    use_case: Callable[[list[str]], str],
+) -> None:
+    """Reply with what a use case makes of the arguments, or with the usage line."""
+    if len(args) not in counts:
+        await reply(update, usage)
+        return
     try:
-        text = use_case()
+        text = use_case(args)
     except UserError as err:
         text = f"{err}\n{usage}"
     await reply(update, text)
@@ -185,79 +194,56 @@ def _day(args: list[str], svc: Services) -> date:
 
 async def off(update: Update, context: BotContext) -> None:
     """Mark a member off (请假 or 休息) on a date."""
-    svc, lead = context.svc, require_member(update, context)
-    args = args_of(update.effective_message)
-    if len(args) not in (2, 3):
-        await reply(update, OFF_USAGE)
-        return
-    kind = args[2] if len(args) == 3 else LEAVE
-    now = svc.clock.now()
-    await _answer(
-        update, OFF_USAGE, lambda: svc.roster.take_off(args[0], args[1], kind, lead, now)
-    )
+    svc, lead, now = context.svc, require_member(update, context), context.svc.clock.now()
+
+    def take_off(args: list[str]) -> str:
+        kind = args[2] if len(args) == 3 else LEAVE
+        return svc.roster.take_off(args[0], args[1], kind, lead, now)
+
+    await _answer(update, OFF_USAGE, args_of(update.effective_message), (2, 3), take_off)
 
 
 async def swap(update: Update, context: BotContext) -> None:
     """Swap two members' shifts on a date (both agreed)."""
-    svc, lead = context.svc, require_member(update, context)
+    svc, lead, now = context.svc, require_member(update, context), context.svc.clock.now()
     args = args_of(update.effective_message)
-    if len(args) != 3:
-        await reply(update, SWAP_USAGE)
-        return
-    now = svc.clock.now()
-    await _answer(update, SWAP_USAGE, lambda: svc.roster.swap_shifts(*args, lead, now))
+    await _answer(update, SWAP_USAGE, args, (3,), lambda a: svc.roster.swap_shifts(*a, lead, now))
 
 
 async def assign(update: Update, context: BotContext) -> None:
     """Give an account to a member for their current or next shift (or back to default)."""
-    svc, lead = context.svc, require_member(update, context)
+    svc, lead, now = context.svc, require_member(update, context), context.svc.clock.now()
     args = args_of(update.effective_message)
-    if len(args) != 2:
-        await reply(update, ASSIGN_USAGE)
-        return
-    now = svc.clock.now()
-    await _answer(update, ASSIGN_USAGE, lambda: svc.roster.give_account(*args, lead, now))
+    await _answer(
+        update, ASSIGN_USAGE, args, (2,), lambda a: svc.roster.give_account(*a, lead, now)
+    )
 
 
 async def duty(update: Update, context: BotContext) -> None:
     """Show who is on which shift on a date and who covers each account; or /duty undo."""
-    svc = context.svc
+    svc, now = context.svc, context.svc.clock.now()
     args = args_of(update.effective_message)
     if args and args[0].lower() in ("undo", "撤销"):
-        if len(args) != 3:
-            await reply(update, UNDO_USAGE)
-            return
-        now = svc.clock.now()
-        await _answer(update, UNDO_USAGE, lambda: svc.roster.undo(args[1], args[2], now))
+        await _answer(update, UNDO_USAGE, args[1:], (2,), lambda a: svc.roster.undo(*a, now))
         return
-    if len(args) > 1:
-        await reply(update, DUTY_USAGE)
-        return
-    await _answer(update, DUTY_USAGE, lambda: svc.roster.duty_text(_day(args, svc)))
+    await _answer(update, DUTY_USAGE, args, (0, 1), lambda a: svc.roster.duty_text(_day(a, svc)))
 
 
 async def checkins(update: Update, context: BotContext) -> None:
     """Show a date's check-ins per shift (lead)."""
-    svc = context.svc
+    svc, now = context.svc, context.svc.clock.now()
     args = args_of(update.effective_message)
-    if len(args) > 1:
-        await reply(update, CHECKINS_USAGE)
-        return
-    now = svc.clock.now()
-    await _answer(update, CHECKINS_USAGE, lambda: svc.checkin.day_text(_day(args, svc), now))
+    await _answer(
+        update, CHECKINS_USAGE, args, (0, 1), lambda a: svc.checkin.day_text(_day(a, svc), now)
+    )
 
 
 async def attendance(update: Update, context: BotContext) -> None:
     """Show each agent's month: duty days, on time, late, missing, leave, KPI points (lead)."""
-    svc = context.svc
-    args = args_of(update.effective_message)
-    if len(args) > 1:
-        await reply(update, ATTENDANCE_USAGE)
-        return
-    today, now = svc.today(), svc.clock.now()
+    svc, today, now = context.svc, context.svc.today(), context.svc.clock.now()
 
-    def text() -> str:
+    def table(args: list[str]) -> str:
         year, month = parse_month(args[0], today) if args else (today.year, today.month)
         return svc.checkin.attendance_text(year, month, now)
 
-    await _answer(update, ATTENDANCE_USAGE, text)
+    await _answer(update, ATTENDANCE_USAGE, args_of(update.effective_message), (0, 1), table)
