@@ -1,31 +1,16 @@
-"""Check-in screenshots: download, perceptual hash (Pillow) and the monthly image archive."""
+"""Check-in screenshots: perceptual hash (Pillow) and the monthly image archive on disk."""
 
 from __future__ import annotations
 
 import io
-import logging
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
-from telegram import Bot
-from telegram.error import TelegramError
-
-log = logging.getLogger(__name__)
 
 HASH_SIZE = 16  # a 16×16 difference hash: 256 bits, 64 hex digits
 IMAGES = "images"
-
-
-async def download(bot: Bot, file_id: str) -> tuple[bytes | None, str | None]:
-    """Return the file's bytes, or None and the reason it could not be downloaded."""
-    try:
-        file = await bot.get_file(file_id)
-        return bytes(await file.download_as_bytearray()), None
-    except (TelegramError, OSError) as err:
-        log.warning("could not download check-in image %s: %s", file_id, err)
-        return None, f"下载失败：{err}"
 
 
 def difference_hash(data: bytes) -> str:

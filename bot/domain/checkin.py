@@ -11,6 +11,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UserError
+from bot.domain.members import Member
 from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at
 
 
@@ -142,6 +143,22 @@ class Checkin:
     def label(self) -> str:
         """Return 准时 / 迟到 N 分钟 / 非排班."""
         return status_label(self.status, self.late_minutes)
+
+    @property
+    def who(self) -> str:
+        """Return e.g. ``1号 张三``, as the record names its member (who may have left since)."""
+        return f"{self.work_no}号 {self.name}"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A check-in just stored, with the screenshot that came with it."""
+
+    member: Member
+    checkin: Checkin
+    occurrence: ShiftOccurrence
+    image: Image
+    updated: bool  # a later check-in of the same shift: the first one's time and status stand
 
 
 @dataclass(frozen=True)

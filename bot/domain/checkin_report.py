@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from bot.domain.checkin import fmt_day
+from bot.domain.checkin import Checkin, Status, fmt_day
+from bot.domain.members import Member, short_name
 
 
 @dataclass
@@ -23,6 +24,29 @@ class ShiftReport:
     uncovered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)  # "2号 李四：与 11月24日 1号 张三 …"
     not_downloaded: list[str] = field(default_factory=list)
+
+    def add_checkin(self, checkin: Checkin, at: datetime) -> None:
+        """File a check-in (``at``: its local time) under its status and any problems."""
+        who = checkin.who
+        if checkin.status is Status.ON_TIME:
+            self.on_time.append(f"{who} {at:%H:%M}")
+        elif checkin.status is Status.LATE:
+            self.late.append(f"{who} {at:%H:%M}（{checkin.label}）")
+        else:
+            self.off_roster.append(f"{who} {at:%H:%M}")
+        self.reused.extend(f"{who}：{note}" for note in checkin.duplicates)
+        images = checkin.images
+        if any(i.problem for i in images) and not any(i.phash for i in images):
+            self.not_downloaded.append(who)
+
+    def add_missing(self, member: Member, accounts: list[str]) -> None:
+        """List an agent on duty who has not checked in, with the accounts they cover."""
+        owns = f"（负责：{'、'.join(accounts)}）" if accounts else ""
+        self.missing.append(f"{short_name(member)}{owns}")
+
+    def add_absent(self, member: Member, reason: str) -> None:
+        """List an agent of this shift who is off today and why (请假/休息/轮休)."""
+        self.absent.append(f"{short_name(member)}（{reason}）")
 
     @property
     def all_good(self) -> bool:

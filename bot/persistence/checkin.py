@@ -41,10 +41,6 @@ def _from_doc(doc: dict[str, Any]) -> Checkin:
     )
 
 
-def _month(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 class CheckinRepo:
     """Check-in records by (day, shift, 工号), and which shifts were already summarised."""
 

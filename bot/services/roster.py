@@ -10,8 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.config import Settings
-from bot.domain.members import Member, Role
+from bot.domain.checkin import fmt_day, split_names
+from bot.domain.dates import parse_day
+from bot.domain.errors import UserError
+from bot.domain.members import Member, Role, parse_work_no, short_name
 from bot.domain.roster_rules import (
+    LEAVE,
+    OFF_KINDS,
     Assignment,
     DayOff,
     Swap,
@@ -19,10 +24,12 @@ from bot.domain.roster_rules import (
     effective_shift,
 )
 from bot.domain.shifts import ShiftOccurrence, occurrence_at
+from bot.domain.times import fmt_hhmm
 from bot.persistence.members import MemberRepo
 from bot.persistence.roster import RosterRepo
 
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
+RESET_WORDS = ("默认", "default", "-")  # /assign <账号> 默认: back to the default holder
 
 
 class Roster:
@@ -160,17 +167,149 @@ class Roster:
                 return member
         return None
 
-    def mark_off(self, member: Member, day: date, kind: str, by: Member, at: datetime) -> None:
-        """Record a day off or leave for ``member`` on ``day``."""
-        self.repo.add_off(DayOff(member.work_no, day, kind, by.work_no, at))
+    def offs_in_month(self, year: int, month: int) -> list[DayOff]:
+        """Return the days off and leave recorded for a month."""
+        return self.repo.offs_in_month(year, month)
 
-    def swap(self, first: Member, second: Member, day: date, by: Member, at: datetime) -> None:
-        """Record that two members swap their shifts on ``day``."""
-        self.repo.add_swap(Swap(first.work_no, second.work_no, day, by.work_no, at))
+    def archive_before(self, cutoff: date) -> int:
+        """Move roster changes of days before ``cutoff`` to the archive; return how many."""
+        return self.repo.archive_before(cutoff)
 
-    def undo(self, member: Member, day: date) -> list[str]:
-        """Drop the day off and swaps of ``member`` on ``day``; return what was dropped."""
-        return self.repo.remove_for(member.work_no, day)
+    # ---- accounts by name ----
+
+    def resolve_accounts(self, text: str) -> list[str]:
+        """Turn the names an agent or lead typed into account names; raise UserError."""
+        result: list[str] = []
+        for name in split_names(text):
+            found = self.resolve_account(name)
+            if found is None:
+                raise UserError(f"没有账号 {name!r}。可用账号：{'、'.join(self.accounts())}")
+            for account in found:
+                if account not in result:
+                    result.append(account)
+        return result
+
+    def resolve_account(self, name: str) -> list[str] | None:
+        """Return the accounts a name means: an exact account, a platform, or a unique part."""
+        accounts = self.accounts()
+        if name in accounts:
+            return [name]
+        for platform in self.settings.platforms:
+            if name in (platform.name, platform.key):
+                return list(platform.accounts)
+        partial = [a for a in accounts if name.lower() in a.lower()]
+        return partial if len(partial) == 1 else None
+
+    def _account(self, name: str) -> str:
+        """Return the one account a name means; raise UserError when none or several."""
+        found = self.resolve_account(name)
+        if found is not None and len(found) == 1:
+            return found[0]
+        hint = f"“{name}”对应多个账号：{'、'.join(found)}" if found else f"没有账号 {name!r}"
+        raise UserError(f"{hint}。可用账号：{'、'.join(self.accounts())}")
+
+    # ---- what leads change: each returns the reply, or raises UserError for bad input ----
+
+    def _member(self, text: str) -> Member:
+        """Return the member with the 工号 a lead typed; raise UserError."""
+        try:
+            work_no = parse_work_no(text)
+        except ValueError as err:
+            raise UserError(str(err)) from None
+        member = self.members.by_work_no(work_no)
+        if member is None:
+            raise UserError(f"没有工号为 {work_no} 的成员（/team 查看成员）")
+        return member
+
+    def _day(self, text: str, now: datetime) -> date:
+        return parse_day(text, now.astimezone(self.settings.timezone).date())
+
+    def take_off(self, who: str, when: str, kind: str, by: Member, now: datetime) -> str:
+        """Record leave (请假, costs KPI points) or a rest day (休息) for a member (/off)."""
+        member = self._member(who)
+        day = self._day(when, now)
+        if kind not in OFF_KINDS:
+            raise UserError(f"类型应为 请假 或 休息，收到 {kind!r}")
+        already = any(o.work_no == member.work_no for o in self.repo.offs(day))
+        if self.shift_of(member, day) is None and not already:
+            return f"{member.display} {fmt_day(day)} 本来就不上班，无需登记。"
+        self.repo.add_off(DayOff(member.work_no, day, kind, by.work_no, now))
+        cost = "（计入考勤扣分）" if kind == LEAVE else ""
+        return (
+            f"已登记：{member.display} {fmt_day(day)} {kind}{cost}。"
+            f"撤销请用 /duty undo {member.work_no} {day.isoformat()}"
+        )
+
+    def swap_shifts(self, one: str, other: str, when: str, by: Member, now: datetime) -> str:
+        """Record that two members (both agreed) swap their shifts on a date (/swap)."""
+        first, second = self._member(one), self._member(other)
+        day = self._day(when, now)
+        if first.work_no == second.work_no:
+            raise UserError("不能和自己换班")
+        for m in (first, second):
+            if self.partner(m.work_no, day) is not None:
+                raise UserError(
+                    f"{m.display} {fmt_day(day)} 已有换班，请先 /duty undo {m.work_no} {day}"
+                )
+        shift_a, shift_b = self.shift_of(first, day), self.shift_of(second, day)
+        if shift_a == shift_b:
+            raise UserError(f"两人 {fmt_day(day)} 都是{self._shift_word(shift_a)}，换班没有变化")
+        self.repo.add_swap(Swap(first.work_no, second.work_no, day, by.work_no, now))
+        return (
+            f"已登记换班 {fmt_day(day)}：{first.display} 改上{self._shift_word(shift_b)}，"
+            f"{second.display} 改上{self._shift_word(shift_a)}。"
+            f"撤销请用 /duty undo {first.work_no} {day.isoformat()}"
+        )
+
+    def _shift_word(self, key: str | None) -> str:
+        shift = self.settings.shift(key) if key else None
+        return shift.name if shift else (key or "休息")
+
+    def undo(self, who: str, when: str, now: datetime) -> str:
+        """Drop the day off, leave and swaps of a member on a date (/duty undo)."""
+        member = self._member(who)
+        day = self._day(when, now)
+        dropped = self.repo.remove_for(member.work_no, day)
+        if not dropped:
+            return f"{member.display} {fmt_day(day)} 没有登记请假、休息或换班。"
+        return f"已撤销 {member.display} {fmt_day(day)} 的{'、'.join(dropped)}。"
+
+    def give_account(self, name: str, who: str, by: Member, now: datetime) -> str:
+        """Give an account to a member for their current or next shift, or back (/assign).
+
+        ``who`` is a 工号, or 默认 to give the account back to its default in the shift
+        running now.
+        """
+        account = self._account(name)
+        if who.lower() in RESET_WORDS:
+            return self._reset_account(account, by, now)
+        member = self._member(who)
+        occurrence = self.next_occurrence_of(member, now)
+        if occurrence is None:
+            return f"{member.display} 近一周没有排班，无法分配账号。"
+        before = self.coverage(occurrence).get(account)
+        self.assign(account, member, occurrence, by, now)
+        was = (
+            f"（原由 {before.display} 负责）"
+            if before and before.work_no != member.work_no
+            else ""
+        )
+        return (
+            f"已将 {account} 分给 {member.display}：{fmt_day(occurrence.day)} "
+            f"{occurrence.shift.label()}{was}。"
+        )
+
+    def _reset_account(self, account: str, by: Member, now: datetime) -> str:
+        occurrence = (self.running(now) or [self.current(now)])[0]
+        if occurrence is None:
+            return "现在不在任何班次内，无需恢复默认。"
+        self.assign(account, None, occurrence, by, now)
+        holder = self.coverage(occurrence).get(account)
+        who = holder.display if holder else "无人负责"
+        return (
+            f"已恢复 {account} 的默认分配"
+            f"（{fmt_day(occurrence.day)} {occurrence.shift.name}）：{who}。"
+        )
 
     def assign(
         self,
@@ -193,3 +332,27 @@ class Roster:
                 at,
             )
         )
+
+    # ---- the /duty view ----
+
+    def duty_text(self, day: date) -> str:
+        """Return the roster of one date with account coverage per shift (/duty)."""
+        lines = [f"📅 {fmt_day(day)} 值班"]
+        for shift in self.settings.shifts:
+            occurrence = ShiftOccurrence(shift, day)
+            names = "、".join(short_name(m) for m in self.on_duty(day, shift.key)) or "无人"
+            lines.append(f"\n【{shift.label()}】挂号截止 {fmt_hhmm(shift.checkin_deadline)}")
+            lines.append(f"值班：{names}")
+            for account, holder in self.coverage(occurrence).items():
+                who = short_name(holder) if holder else "⚠️ 无人负责"
+                lines.append(f"  {account} → {who}")
+        absent = []
+        for member in self.members.all():
+            reason = self.absence(member, day)
+            if reason is not None:
+                absent.append(f"{short_name(member)}（{reason}）")
+        if absent:
+            lines.append(f"\n休息/请假：{'、'.join(absent)}")
+        for s in self.repo.swaps(day):
+            lines.append(f"换班：{s.first}号 ⇄ {s.second}号（{s.by}号登记）")
+        return "\n".join(lines)

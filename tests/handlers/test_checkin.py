@@ -11,7 +11,6 @@ from PIL import Image, ImageDraw
 from bot.domain.checkin import Status
 from bot.domain.members import Member
 from bot.domain.shifts import ShiftOccurrence
-from bot.handlers.checkin import repo_of
 from tests.harness import Harness
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -53,7 +52,7 @@ async def test_photo_captioned_checkin_is_recorded_on_time_and_confirmed(bot: Ha
     [text] = bot.texts(calls)
     assert text.startswith("✅ 已挂号：2号客服 李四 · 11月23日（周一） 白班 · 08:45 · 准时")
     assert "京东自营店、淘宝C店2" in text
-    record = repo_of(bot.svc).get(bot.at("2026-11-23 00:00").date(), "day", "2")
+    record = bot.svc.checkin.repo.get(bot.at("2026-11-23 00:00").date(), "day", "2")
     assert record is not None and record.status is Status.ON_TIME
     assert record.images[0].phash is not None
     assert record.images[0].unique_id and record.images[0].file_id
@@ -75,7 +74,7 @@ async def test_a_non_image_file_is_not_a_check_in(bot: Harness) -> None:
     calls = await bot.send("3", "/checkin", document=(b"%PDF", "a.pdf", "application/pdf"))
     [text] = bot.texts(calls)
     assert "没有收到截图，本次未记录" in text
-    assert repo_of(bot.svc).for_day(bot.svc.today()) == []
+    assert bot.svc.checkin.repo.for_day(bot.svc.today()) == []
 
 
 async def test_checkin_without_an_image_explains_and_records_nothing(bot: Harness) -> None:
@@ -85,7 +84,7 @@ async def test_checkin_without_an_image_explains_and_records_nothing(bot: Harnes
     assert "没有收到截图" in text
     [text] = bot.texts(await bot.send("2", "#挂号 天猫"))
     assert "没有收到截图" in text
-    assert repo_of(bot.svc).for_day(bot.svc.today()) == []
+    assert bot.svc.checkin.repo.for_day(bot.svc.today()) == []
 
 
 async def test_reply_checkin_to_ones_own_photo_counts(bot: Harness) -> None:
@@ -104,7 +103,7 @@ async def test_reply_checkin_to_someone_elses_photo_is_refused(bot: Harness) -> 
     await bot.process(photo)
     [text] = bot.texts(await bot.send("2", "/checkin", reply_to=photo["message"]))
     assert "只能回复您自己发的截图" in text
-    assert repo_of(bot.svc).for_day(bot.svc.today()) == []
+    assert bot.svc.checkin.repo.for_day(bot.svc.today()) == []
 
 
 async def test_checkin_in_a_private_chat_is_refused(bot: Harness) -> None:
@@ -116,14 +115,14 @@ async def test_checkin_in_a_private_chat_is_refused(bot: Harness) -> None:
     await bot.process(photo)
     [text] = bot.texts(await bot.send("2", "#挂号", private=True, reply_to=photo["message"]))
     assert "请发到团队群" in text
-    assert repo_of(bot.svc).for_day(bot.svc.today()) == []
+    assert bot.svc.checkin.repo.for_day(bot.svc.today()) == []
 
 
 async def test_named_accounts_are_claimed_and_unknown_ones_refused(bot: Harness) -> None:
     await bot.advance("2026-11-23 08:45")
     [bad] = bot.texts(await bot.send("2", "/checkin 拼多多", photo=screenshot(6)))
     assert "没有账号 '拼多多'" in bad and "本次未记录" in bad
-    assert repo_of(bot.svc).for_day(bot.svc.today()) == []
+    assert bot.svc.checkin.repo.for_day(bot.svc.today()) == []
     [ok] = bot.texts(await bot.send("2", "#挂号 官网客服、天猫", photo=screenshot(6)))
     assert "账号：官网客服、天猫旗舰店" in ok
     assert bot.svc.roster.holder("官网客服", bot.at("2026-11-23 09:00")).work_no == "2"
@@ -135,7 +134,7 @@ async def test_second_check_in_replaces_accounts_and_keeps_both_images(bot: Harn
     await bot.advance("2026-11-23 09:10")
     [text] = bot.texts(await bot.send("2", "/checkin 官网客服", photo=screenshot(8)))
     assert text.startswith("🔄 已更新挂号") and "准时" in text and "截图共 2 张" in text
-    record = repo_of(bot.svc).get(bot.svc.today(), "day", "2")
+    record = bot.svc.checkin.repo.get(bot.svc.today(), "day", "2")
     assert record.accounts == ("官网客服",)
     assert len(record.images) == 2
     assert record.status is Status.ON_TIME
@@ -174,7 +173,7 @@ async def test_download_failure_does_not_block_the_check_in(bot: Harness) -> Non
     bot.api.files.clear()  # Telegram lost the file
     [text] = bot.texts(await bot.process(update))
     assert "✅ 已挂号" in text and "截图未能下载" in text
-    record = repo_of(bot.svc).get(bot.svc.today(), "day", "2")
+    record = bot.svc.checkin.repo.get(bot.svc.today(), "day", "2")
     assert record.images[0].problem and record.images[0].phash is None
 
 
@@ -193,7 +192,7 @@ async def test_archiving_images_can_be_switched_off(tmp_path: Path) -> None:
     async with Harness(tmp_path / "data", start="2026-11-23 08:45", raw=raw) as bot:
         await bot.send("2", "/checkin", photo=screenshot(14))
         assert not (bot.data_dir / "images").exists()
-        assert repo_of(bot.svc).get(bot.svc.today(), "day", "2").images[0].phash
+        assert bot.svc.checkin.repo.get(bot.svc.today(), "day", "2").images[0].phash
 
 
 async def test_checkin_recorded_event_is_emitted_once_per_shift(bot: Harness) -> None:
@@ -218,7 +217,7 @@ async def test_reused_screenshot_is_flagged_in_the_lead_summary(bot: Harness) ->
     assert "🔁 疑似重复截图（1）：3号 王五：与 11月23日（周一） 白班 2号 李四 的截图图像相似" in (
         summary
     )
-    record = repo_of(bot.svc).get(bot.svc.today(), "day", "3")
+    record = bot.svc.checkin.repo.get(bot.svc.today(), "day", "3")
     assert record.duplicates
 
 
@@ -235,7 +234,7 @@ async def test_same_file_sent_again_on_another_day_is_flagged(bot: Harness) -> N
     again["message"]["caption"] = again["message"].pop("text")
     again["message"]["caption_entities"] = again["message"].pop("entities")
     await bot.process(again)
-    record = repo_of(bot.svc).get(bot.svc.today(), "day", "2")
+    record = bot.svc.checkin.repo.get(bot.svc.today(), "day", "2")
     assert record.duplicates == ["与 11月23日（周一） 白班 2号 李四 的截图同一文件"]
 
 
@@ -243,4 +242,4 @@ async def test_distinct_screenshots_are_not_flagged(bot: Harness) -> None:
     await bot.advance("2026-11-23 08:44")
     await bot.send("2", "/checkin", photo=sample("checkin-qianniu.png"))
     await bot.send("3", "/checkin", photo=sample("checkin-jingmai.png"))
-    assert repo_of(bot.svc).get(bot.svc.today(), "day", "3").duplicates == []
+    assert bot.svc.checkin.repo.get(bot.svc.today(), "day", "3").duplicates == []

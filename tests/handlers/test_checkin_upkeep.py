@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.handlers.checkin import repo_of
 from tests.handlers.test_checkin import sample, screenshot
 from tests.harness import Harness, example_raw
 
@@ -24,7 +23,7 @@ async def test_old_check_ins_move_to_the_archive_and_still_count(tmp_path: Path)
         assert "2号 李四 08:30 准时" in text and "3号 王五 08:30 准时" in text
         await bot.advance("2026-11-28 08:45")  # Saturday: 李四 works
         await bot.send("2", "/checkin", photo=sample("checkin-reused.png"))
-        record = repo_of(bot.svc).get(bot.svc.today(), "day", "2")
+        record = bot.svc.checkin.repo.get(bot.svc.today(), "day", "2")
         assert record.duplicates == ["与 11月23日（周一） 白班 2号 李四 的截图图像相似"]
         bot.assert_clean()
 
@@ -40,7 +39,7 @@ async def test_a_restarted_bot_still_knows_archived_and_live_screenshots(tmp_pat
         await bot.advance("2026-11-28 08:45")
         await bot.send("2", "/checkin", photo=sample("checkin-reused.png"))
         await bot.send("1", "/checkin", photo=screenshot(30))
-        repo = repo_of(bot.svc)
+        repo = bot.svc.checkin.repo
         assert repo.get(bot.svc.today(), "day", "2").duplicates == [
             "与 11月23日（周一） 白班 2号 李四 的截图图像相似"
         ]

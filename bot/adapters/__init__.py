@@ -1,0 +1,1 @@
+"""Telegram-facing helpers that services use through their ports (never imported by them)."""
