@@ -89,7 +89,3 @@ def parse_work_no(text: str) -> str:
     if not cleaned.isdigit() or len(cleaned) > 6:
         raise ValueError(f"工号应为数字（如 1 或 12），收到 {text!r}")
     return str(int(cleaned))
-
-
-def short_name(member: Member | None) -> str:
-    return f"{member.work_no}号 {member.name}" if member else "（已不在团队）"

@@ -159,7 +159,7 @@ async def test_items_written_after_the_login_are_posted_at_once_with_a_later_ale
 def test_a_shift_with_nobody_on_duty_is_skipped_when_writing(world: World) -> None:
     world.set("2026-11-24 15:00")  # Tuesday: 5号 has his day off, 6号 takes leave
     lead = world.member("80")
-    world.roster.mark_off(world.member("6"), date(2026, 11, 24), "请假", lead, world.now())
+    world.roster.take_off("6", "2026-11-24", "请假", lead, world.now())
     [item] = world.write("2", "客户问发票")
     assert (item.from_occ, item.to_occ) == ("day:2026-11-24", "day:2026-11-25")
 
