@@ -57,6 +57,10 @@ class Member:
         return "客服" if self.role is Role.AGENT else self.role.label
 
 
+def short_name(member: Member | None) -> str:
+    return f"{member.work_no}号 {member.name}" if member else "（已不在团队）"
+
+
 def parse_work_no(text: str) -> str:
     """Normalise a work number (工号) such as ``1``, ``01`` or ``1号``; raise ValueError."""
     cleaned = text.strip().removesuffix("号").removeprefix("#")
