@@ -78,7 +78,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         orders=orders,
         scripts=scripts,
         deadlines=DeadlineService(
-            settings, time, ItemRepo(store), members, roster, scheduler, scripts
+            settings, time, ItemRepo(store), members, roster, scheduler, delivery, scripts, orders
         ),
     )
     return svc, delivery

@@ -1,0 +1,84 @@
+"""Follow-up commands: /prospect opens a customer's visits, /visit /replied /bought /lost."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.domain.deadline_item import DeadlineItem
+from bot.domain.text import mask_phones
+from bot.handlers.common import Callback
+from bot.handlers.context import BotContext
+from bot.handlers.deadlines.args import Confirm, close_command, run
+from bot.services.deadlines import DeadlineService
+from bot.services.deadlines.lookups import FOLLOWED
+
+PROSPECT_USAGE = "用法：/prospect <客户> <顾虑> [A|B|C]，例如 /prospect 张女士 担心床垫太硬 B"
+VISIT_USAGE = "用法：/visit <客户> [说明]，例如 /visit 张女士 发了活动链接"
+REPLIED_USAGE = "用法：/replied <客户>，例如 /replied 张女士"
+BOUGHT_USAGE = "用法：/bought <客户>，例如 /bought 张女士"
+LOST_USAGE = "用法：/lost <客户> [原因]，例如 /lost 张女士 买了别家"
+
+
+async def prospect(update: Update, context: BotContext) -> None:
+    """Open the follow-up of a customer who asked but did not buy."""
+    await run(
+        update,
+        context,
+        PROSPECT_USAGE,
+        lambda ds, member, args, now: ds.open_followup(member, args[0], args[1:], now),
+        least=2,
+    )
+
+
+async def visit(update: Update, context: BotContext) -> None:
+    """Record a visit; after the last one with no reply the follow-up closes itself."""
+    await run(
+        update,
+        context,
+        VISIT_USAGE,
+        lambda ds, member, args, now: ds.record_visit(member, args[0], " ".join(args[1:]), now),
+        least=1,
+    )
+
+
+async def replied(update: Update, context: BotContext) -> None:
+    """The customer answered: the cadence starts over from today."""
+    await run(
+        update,
+        context,
+        REPLIED_USAGE,
+        lambda ds, _member, args, now: ds.replied(args[0], now),
+        least=1,
+        most=1,
+    )
+
+
+def _ended(word: str) -> Confirm:
+    """Return the confirmation of a follow-up that ended as ``word`` (已成交, 已流失)."""
+
+    def text(_ds: DeadlineService, item: DeadlineItem, _late: bool) -> str:
+        return (
+            f"客户 {mask_phones(item.ref)} {word}，"
+            f"跟进结束（#{item.id}，回访 {len(item.visits)} 次）。"
+        )
+
+    return text
+
+
+async def bought(update: Update, context: BotContext) -> None:
+    """Close a follow-up: the customer bought."""
+    await close_command(update, context, BOUGHT_USAGE, FOLLOWED, "bought", _ended("已成交 🎉"))
+
+
+async def lost(update: Update, context: BotContext) -> None:
+    """Close a follow-up: the customer is lost."""
+    await close_command(update, context, LOST_USAGE, FOLLOWED, "lost", _ended("已流失"))
+
+
+HANDLERS: dict[str, Callback] = {
+    "prospect": prospect,
+    "visit": visit,
+    "replied": replied,
+    "bought": bought,
+    "lost": lost,
+}
