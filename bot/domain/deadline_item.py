@@ -17,7 +17,7 @@ TICKET = "ticket"
 SHIPPED = "shipped"
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """One dunning attempt: when, by whom, and what came of it."""
 
@@ -26,7 +26,7 @@ class Attempt:
     result: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     """One follow-up visit: its number in the cycle, when, by whom, and a note."""
 
@@ -36,7 +36,7 @@ class Visit:
     note: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Closing:
     """How an item ended: status (paid, done, lost…), when, by whom, and the words given."""
 
@@ -46,7 +46,7 @@ class Closing:
     note: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class DeadlineItem:
     """One open (or archived) item with its due time and the next rung of its ladder."""
 

@@ -76,8 +76,9 @@ def to_doc(item: DeadlineItem) -> Doc:
 
 def from_doc(doc: Doc) -> DeadlineItem:
     """Read an item back; keys of other kinds or of later versions are ignored."""
-    cycle_start = doc.get("cycle_start")
-    return DeadlineItem(
+    # Lists read thousands of items: only the keys of the item's kind are looked at.
+    get = doc.get
+    item = DeadlineItem(
         kind=doc["type"],
         ref=doc["ref"],
         rule=doc["rule"],
@@ -86,28 +87,35 @@ def from_doc(doc: Doc) -> DeadlineItem:
         created=parse_iso(doc["created"]),
         received=parse_iso(doc["received"]),
         due=parse_iso(doc["due"]),
-        platform=doc.get("platform"),
-        note=doc.get("note") or "",
-        opens=_moment(doc.get("opens")),
-        rung=doc.get("rung", 0),
-        next_at=_moment(doc.get("next_at")),
+        platform=get("platform"),
+        note=get("note") or "",
+        opens=_moment(get("opens")),
+        rung=get("rung", 0),
+        next_at=_moment(get("next_at")),
         id=doc["id"],
-        attempts=[
-            Attempt(parse_iso(a["at"]), a["by"], a["result"]) for a in doc.get("attempts") or ()
-        ],
-        cls=doc.get("cls") or "A",
-        concern=doc.get("concern") or "",
-        cycle_start=date.fromisoformat(cycle_start) if cycle_start else None,
-        visit=doc.get("visit", 1),
-        visits=[
-            Visit(v["n"], parse_iso(v["at"]), v["by"], v.get("note") or "")
-            for v in doc.get("visits") or ()
-        ],
-        paused=bool(doc.get("paused")),
-        review=doc.get("review"),
-        replies=doc.get("replies", 0),
-        closing=_closing(doc),
     )
+    if item.kind == DUNNING:
+        item.attempts = [
+            Attempt(parse_iso(a["at"]), a["by"], a["result"]) for a in get("attempts") or ()
+        ]
+    elif item.kind == FOLLOWUP:
+        cycle_start = get("cycle_start")
+        item.cls = get("cls") or "A"
+        item.concern = get("concern") or ""
+        item.cycle_start = date.fromisoformat(cycle_start) if cycle_start else None
+        item.visit = get("visit", 1)
+        item.visits = [
+            Visit(v["n"], parse_iso(v["at"]), v["by"], v.get("note") or "")
+            for v in get("visits") or ()
+        ]
+        item.paused = bool(get("paused"))
+        item.review = get("review")
+        item.replies = get("replies", 0)
+    if "status" in doc:
+        item.closing = Closing(
+            doc["status"], parse_iso(doc["closed_at"]), get("closed_by"), get("close_note") or ""
+        )
+    return item
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -116,13 +124,6 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _moment(text: str | None) -> datetime | None:
     return parse_iso(text) if text else None
-
-
-def _closing(doc: Doc) -> Closing | None:
-    if "status" not in doc:
-        return None
-    at = parse_iso(doc["closed_at"])
-    return Closing(doc["status"], at, doc.get("closed_by"), doc.get("close_note") or "")
 
 
 class ItemRepo:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from bot.domain.deadline_item import DeadlineItem
 from bot.handlers.common import Callback
-from bot.handlers.context import BotContext
-from bot.handlers.deadlines.args import close_command, run
+from bot.handlers.deadlines.args import closing, command, ref_and_text, ref_and_words
 from bot.services.deadlines import DeadlineService
 from bot.services.deadlines.lookups import DUNNED
 
@@ -16,37 +13,14 @@ DUNNED_USAGE = "用法：/dunned <订单号> <结果>，例如 /dunned 339182774
 PAID_USAGE = "用法：/paid <订单号>，例如 /paid 3391827740"
 
 
-async def unpaid(update: Update, context: BotContext) -> None:
-    """Open a dunning item for an order placed but not paid."""
-    await run(
-        update,
-        context,
-        UNPAID_USAGE,
-        lambda ds, member, args, now: ds.open_dunning(member, args[0], args[1:], now),
-        least=1,
-    )
-
-
-async def dunned(update: Update, context: BotContext) -> None:
-    """Record one dunning attempt (result, agent, time), also on the order's remark history."""
-    await run(
-        update,
-        context,
-        DUNNED_USAGE,
-        lambda ds, member, args, now: ds.record_attempt(member, args[0], " ".join(args[1:]), now),
-        least=2,
-    )
-
-
-async def paid(update: Update, context: BotContext) -> None:
-    """Close a dunning item: the order was paid."""
-    await close_command(update, context, PAID_USAGE, DUNNED, "paid", _paid_text, most=1)
-
-
 def _paid_text(_ds: DeadlineService, item: DeadlineItem, late: bool) -> str:
     """Return the confirmation of a paid order, with how many times it was chased."""
     tail = "（超时后付款）" if late else "（按时完成）"
     return f"✅ 订单 {item.ref} 已付款，催付结束{tail}。共催付 {len(item.attempts)} 次。"
 
 
-HANDLERS: dict[str, Callback] = {"unpaid": unpaid, "dunned": dunned, "paid": paid}
+HANDLERS: dict[str, Callback] = {
+    "unpaid": command(UNPAID_USAGE, ref_and_words(DeadlineService.open_dunning), least=1),
+    "dunned": command(DUNNED_USAGE, ref_and_text(DeadlineService.record_attempt), least=2),
+    "paid": closing(PAID_USAGE, DUNNED, "paid", _paid_text, most=1),
+}

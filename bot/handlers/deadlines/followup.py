@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from bot.domain.deadline_item import DeadlineItem
 from bot.domain.text import mask_phones
 from bot.handlers.common import Callback
-from bot.handlers.context import BotContext
-from bot.handlers.deadlines.args import Confirm, close_command, run
+from bot.handlers.deadlines.args import Confirm, closing, command, ref_and_text, ref_and_words
 from bot.services.deadlines import DeadlineService
 from bot.services.deadlines.lookups import FOLLOWED
 
@@ -17,40 +14,6 @@ VISIT_USAGE = "用法：/visit <客户> [说明]，例如 /visit 张女士 发�
 REPLIED_USAGE = "用法：/replied <客户>，例如 /replied 张女士"
 BOUGHT_USAGE = "用法：/bought <客户>，例如 /bought 张女士"
 LOST_USAGE = "用法：/lost <客户> [原因]，例如 /lost 张女士 买了别家"
-
-
-async def prospect(update: Update, context: BotContext) -> None:
-    """Open the follow-up of a customer who asked but did not buy."""
-    await run(
-        update,
-        context,
-        PROSPECT_USAGE,
-        lambda ds, member, args, now: ds.open_followup(member, args[0], args[1:], now),
-        least=2,
-    )
-
-
-async def visit(update: Update, context: BotContext) -> None:
-    """Record a visit; after the last one with no reply the follow-up closes itself."""
-    await run(
-        update,
-        context,
-        VISIT_USAGE,
-        lambda ds, member, args, now: ds.record_visit(member, args[0], " ".join(args[1:]), now),
-        least=1,
-    )
-
-
-async def replied(update: Update, context: BotContext) -> None:
-    """The customer answered: the cadence starts over from today."""
-    await run(
-        update,
-        context,
-        REPLIED_USAGE,
-        lambda ds, _member, args, now: ds.replied(args[0], now),
-        least=1,
-        most=1,
-    )
 
 
 def _ended(word: str) -> Confirm:
@@ -65,20 +28,12 @@ def _ended(word: str) -> Confirm:
     return text
 
 
-async def bought(update: Update, context: BotContext) -> None:
-    """Close a follow-up: the customer bought."""
-    await close_command(update, context, BOUGHT_USAGE, FOLLOWED, "bought", _ended("已成交 🎉"))
-
-
-async def lost(update: Update, context: BotContext) -> None:
-    """Close a follow-up: the customer is lost."""
-    await close_command(update, context, LOST_USAGE, FOLLOWED, "lost", _ended("已流失"))
-
-
 HANDLERS: dict[str, Callback] = {
-    "prospect": prospect,
-    "visit": visit,
-    "replied": replied,
-    "bought": bought,
-    "lost": lost,
+    "prospect": command(PROSPECT_USAGE, ref_and_words(DeadlineService.open_followup), least=2),
+    "visit": command(VISIT_USAGE, ref_and_text(DeadlineService.record_visit), least=1),
+    "replied": command(
+        REPLIED_USAGE, lambda ds, _member, args, now: ds.replied(args[0], now), least=1, most=1
+    ),
+    "bought": closing(BOUGHT_USAGE, FOLLOWED, "bought", _ended("已成交 🎉")),
+    "lost": closing(LOST_USAGE, FOLLOWED, "lost", _ended("已流失")),
 }

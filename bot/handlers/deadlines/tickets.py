@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from bot.handlers.common import Callback
-from bot.handlers.context import BotContext
-from bot.handlers.deadlines.args import run
+from bot.handlers.deadlines.args import command
 
 TICKET_USAGE = (
     "用法：/ticket <平台> <工单号> [收到时间] [说明]，例如 /ticket 京东 JD20261127 17:30 物流破损"
 )
 SHIPPED_USAGE = "用法：/shipped <订单号>，例如 /shipped 3391827740"
 
-
-async def ticket(update: Update, context: BotContext) -> None:
-    """Open a platform ticket due by the platform's rule."""
-    await run(
-        update,
-        context,
+HANDLERS: dict[str, Callback] = {
+    "ticket": command(
         TICKET_USAGE,
         lambda ds, member, args, now: ds.open_ticket(member, args[0], args[1], args[2:], now),
         least=2,
-    )
-
-
-async def shipped(update: Update, context: BotContext) -> None:
-    """Remember to check logistics and call the buyer on day 7 after shipping."""
-    await run(
-        update,
-        context,
+    ),
+    "shipped": command(
         SHIPPED_USAGE,
         lambda ds, member, args, now: ds.open_shipped(member, args[0], now),
         least=1,
         most=1,
-    )
-
-
-HANDLERS: dict[str, Callback] = {"ticket": ticket, "shipped": shipped}
+    ),
+}

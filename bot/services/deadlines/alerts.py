@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,27 +25,17 @@ REVIEW = "deadlines:review"
 Target = dict[str, Any]  # a notification's recipient, as the scheduler takes it
 
 
+@dataclass
 class Alerts:
     """What each rung sends and to whom, notes about changes, routines and the review timer."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        time: TeamTime,
-        tracker: Tracker,
-        wording: Wording,
-        members: MemberRepo,
-        roster: Roster,
-        scheduler: Scheduler,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.deadlines
-        self.time = time
-        self.tracker = tracker
-        self.wording = wording
-        self.members = members
-        self.roster = roster
-        self.scheduler = scheduler
+    settings: Settings
+    time: TeamTime
+    tracker: Tracker
+    wording: Wording
+    members: MemberRepo
+    roster: Roster
+    scheduler: Scheduler
 
     # ---- the tick -----------------------------------------------------------------------
 
@@ -174,10 +165,10 @@ class Alerts:
         day = self.time.local(start).date() - timedelta(days=1)
         last = self.time.local(end).date()
         while day <= last:
-            review = datetime.combine(day, self.conf.review_at, tzinfo=tz)
+            review = datetime.combine(day, self.settings.deadlines.review_at, tzinfo=tz)
             if start <= review < end:
                 self.scheduler.at(REVIEW, review, key=f"{REVIEW}:{day.isoformat()}")
-            for routine in self.conf.routines:
+            for routine in self.settings.deadlines.routines:
                 when = datetime.combine(day, routine.at, tzinfo=tz)
                 if not start <= when < end:
                     continue
@@ -202,7 +193,9 @@ class Alerts:
         so a bot restarted in a loop does not repeat itself.
         """
         today = self.time.today()
-        years = self.tracker.calendar.uncovered_years(today, self.conf.calendar_warn_days)
+        years = self.tracker.calendar.uncovered_years(
+            today, self.settings.deadlines.calendar_warn_days
+        )
         if not years:
             return
         listed = "、".join(str(y) for y in years)

@@ -29,25 +29,16 @@ class Decided:
     card: str | None = None  # None: leave the card as it is
 
 
+@dataclass
 class Review:
     """Sends the review cards at ``review_at`` and applies the lead's 无需跟进 / 继续跟进."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        tracker: Tracker,
-        wording: Wording,
-        alerts: Alerts,
-        members: MemberRepo,
-        messenger: Messenger,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.deadlines
-        self.tracker = tracker
-        self.wording = wording
-        self.alerts = alerts
-        self.members = members
-        self.messenger = messenger
+    settings: Settings
+    tracker: Tracker
+    wording: Wording
+    alerts: Alerts
+    members: MemberRepo
+    messenger: Messenger
 
     async def on_review(self, timer: Timer, _late: bool) -> None:
         """Send the leads today's C customers (all) and a sample of B for review, with buttons."""
@@ -56,7 +47,7 @@ class Review:
         ]
         c_items = [i for i in pending if i.cls == "C"]
         b_items = [i for i in pending if i.cls == "B"]
-        share = self.conf.review_share_b
+        share = self.settings.deadlines.review_share_b
         picked = set(sample_for_review([i.id for i in b_items], share, timer.key))
         for item in b_items:
             item.review = "asked" if item.id in picked else "skipped"

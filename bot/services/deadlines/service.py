@@ -10,11 +10,12 @@ whom, routines), :mod:`.review` (the lead's daily C/B review).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import TeamTime
 from bot.config import Settings
+from bot.config.deadlines import DeadlinesSettings
 from bot.domain.deadline_input import looks_like_time, parse_moment
 from bot.domain.deadline_item import (
     DUNNING,
@@ -56,33 +57,44 @@ class Closed:
     late: bool
 
 
+@dataclass
 class DeadlineService:
     """Dunning, follow-ups, tickets and shipping checks: their commands and reminders."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        time: TeamTime,
-        items: ItemRepo,
-        members: MemberRepo,
-        roster: Roster,
-        scheduler: Scheduler,
-        messenger: Messenger,
-        scripts: ScriptBook,
-        orders: OrderService,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.deadlines
-        self.time = time
-        self.items = items
-        self.members = members
-        self.scheduler = scheduler
-        self.orders = orders
-        self.tracker = Tracker(settings, time, items, roster, scheduler)
-        self.wording = Wording(settings, time, members, scripts)
-        tracker, wording = self.tracker, self.wording
-        self.alerts = Alerts(settings, time, tracker, wording, members, roster, scheduler)
-        self.review = Review(settings, tracker, wording, self.alerts, members, messenger)
+    settings: Settings
+    time: TeamTime
+    items: ItemRepo
+    members: MemberRepo
+    roster: Roster
+    scheduler: Scheduler
+    messenger: Messenger
+    scripts: ScriptBook
+    orders: OrderService
+    tracker: Tracker = field(init=False)
+    wording: Wording = field(init=False)
+    alerts: Alerts = field(init=False)
+    review: Review = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tracker = Tracker(self.settings, self.time, self.items, self.roster, self.scheduler)
+        self.wording = Wording(self.settings, self.time, self.members, self.scripts)
+        self.alerts = Alerts(
+            self.settings,
+            self.time,
+            self.tracker,
+            self.wording,
+            self.members,
+            self.roster,
+            self.scheduler,
+        )
+        self.review = Review(
+            self.settings, self.tracker, self.wording, self.alerts, self.members, self.messenger
+        )
+
+    @property
+    def conf(self) -> DeadlinesSettings:
+        """Return the settings of the deadlines feature."""
+        return self.settings.deadlines
 
     def start(self) -> None:
         """Register the timers, re-arm the tick from the open items, warn about the calendar."""

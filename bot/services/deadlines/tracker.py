@@ -7,6 +7,7 @@ a rung sends it (the latest one after downtime) and moves to the next, in one ba
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.clock import TeamTime
@@ -33,29 +34,25 @@ from bot.services.roster import Roster
 TICK = "deadlines:tick"
 
 
+@dataclass
 class Tracker:
     """Opens, arms, re-arms and closes items, keeping the one deadlines timer in step."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        time: TeamTime,
-        items: ItemRepo,
-        roster: Roster,
-        scheduler: Scheduler,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.deadlines
-        self.time = time
-        self.items = items
-        self.roster = roster
-        self.scheduler = scheduler
-        self.calendar = WorkCalendar(self.conf.holidays, self.conf.workdays)
-        self._tick: datetime | None = None  # due time of the pending deadlines timer
+    settings: Settings
+    time: TeamTime
+    items: ItemRepo
+    roster: Roster
+    scheduler: Scheduler
+    calendar: WorkCalendar = field(init=False)
+    _tick: datetime | None = field(init=False, default=None)  # due time of the pending timer
+
+    def __post_init__(self) -> None:
+        conf = self.settings.deadlines
+        self.calendar = WorkCalendar(conf.holidays, conf.workdays)
 
     def rule(self, name: str) -> Rule:
         """Return a rule by name."""
-        return self.conf.rules[name]
+        return self.settings.deadlines.rules[name]
 
     # ---- opening items ------------------------------------------------------------------
 
@@ -73,21 +70,14 @@ class Tracker:
         """Store a new item due by its rule, arm its first reminder and return it."""
         rule = self.rule(rule_name)
         due = due_time(rule, received, self.settings.timezone, self.calendar)
-        item = DeadlineItem(
-            kind=kind,
-            ref=ref,
-            rule=rule_name,
+        item = replace(
+            _draft(kind, ref, rule_name, creator, received, due, now),
             owner=self._owner(rule, platform, creator, due).user_id,
-            creator=creator.user_id,
-            created=now,
-            received=received,
-            due=due,
             platform=platform,
             note=note,
             rung=first_rung(ladder(rule, due), now),
         )
-        self.arm(item)
-        self.store(item)
+        self._add(item)
         return item
 
     def open_followup(
@@ -96,15 +86,8 @@ class Tracker:
         """Store a new follow-up whose first visit falls in the cadence's first window."""
         start = self.time.local(now).date()
         opens, due = self._visit_window(start, 1, now)
-        item = DeadlineItem(
-            kind=FOLLOWUP,
-            ref=customer,
-            rule=FOLLOWUP,
-            owner=creator.user_id,
-            creator=creator.user_id,
-            created=now,
-            received=now,
-            due=due,
+        item = replace(
+            _draft(FOLLOWUP, customer, FOLLOWUP, creator, now, due, now),
             opens=opens,
             cls=cls,
             concern=concern,
@@ -113,18 +96,19 @@ class Tracker:
             review="pending" if cls in ("B", "C") else None,
         )
         item.rung = next_rung(self.rungs(item), now)
-        self.arm(item)
-        self.store(item)
+        self._add(item)
         return item
 
-    def store(self, item: DeadlineItem) -> None:
-        """Store an armed new item (it takes its number) and keep the tick in step."""
+    def _add(self, item: DeadlineItem) -> None:
+        """Arm a new item, store it (it takes its number) and keep the tick in step."""
+        self.arm(item)
         self.items.add(item)
         self.arm_tick()
 
     def _owner(self, rule: Rule, platform: str | None, creator: Member, due: datetime) -> Member:
         """Return who owns a new item: the creator, or the account holder (谁挂号谁催付)."""
-        if rule.owner != "holder" or platform is None or platform in self.conf.shared_platforms:
+        shared = self.settings.deadlines.shared_platforms
+        if rule.owner != "holder" or platform is None or platform in shared:
             return creator
         for account in accounts_of(self.settings.platforms, platform):
             holder = self.roster.holder(account, due)
@@ -179,7 +163,7 @@ class Tracker:
 
     def _visit_window(self, start: date, visit: int, now: datetime) -> tuple[datetime, datetime]:
         """Return when a visit opens and falls due, counted from the cycle's first day."""
-        cadence = self.conf.cadence
+        cadence = self.settings.deadlines.cadence
         opens, due = cadence.window(start, visit, self.settings.timezone)
         if due <= now:  # the window went by before the previous visit: give until today's end
             local = self.time.local(now)
@@ -215,3 +199,25 @@ class Tracker:
         # The tick may still point at this item's next rung; waking for nothing is harmless.
         self.items.close(item)
         return is_overdue(item.due, now)
+
+
+def _draft(
+    kind: str,
+    ref: str,
+    rule: str,
+    creator: Member,
+    received: datetime,
+    due: datetime,
+    now: datetime,
+) -> DeadlineItem:
+    """Return a new item its creator owns, created ``now``, before its kind fills in the rest."""
+    return DeadlineItem(
+        kind=kind,
+        ref=ref,
+        rule=rule,
+        owner=creator.user_id,
+        creator=creator.user_id,
+        created=now,
+        received=received,
+        due=due,
+    )

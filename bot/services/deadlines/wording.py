@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import TeamTime
@@ -18,17 +19,14 @@ from bot.services.deadlines.platforms import platform_of
 log = logging.getLogger(__name__)
 
 
+@dataclass
 class Wording:
     """Describes items, their due times, owners and lists; renders the scripts reminders use."""
 
-    def __init__(
-        self, settings: Settings, time: TeamTime, members: MemberRepo, scripts: ScriptBook
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.deadlines
-        self.time = time
-        self.members = members
-        self.scripts = scripts
+    settings: Settings
+    time: TeamTime
+    members: MemberRepo
+    scripts: ScriptBook
 
     def fmt(self, moment: datetime) -> str:
         """Return a moment as 今天 10:30 / 明天 10:30 / 11-30（周一）10:30."""
@@ -51,7 +49,7 @@ class Wording:
             return f"回访 {number} 客户 {mask_phones(item.ref)}（{item.cls}类）"
         if item.kind == SHIPPED:
             return f"发货回访 {number} 订单 {item.ref}"
-        return f"{self.conf.rules[item.rule].label} {number} 工单 {item.ref}"
+        return f"{self.settings.deadlines.rules[item.rule].label} {number} 工单 {item.ref}"
 
     def owner_of(self, item: DeadlineItem) -> str:
         """Return the item's owner as ``3号 王五`` (or a note that they left)."""
@@ -77,7 +75,7 @@ class Wording:
         self, items: list[DeadlineItem], now: datetime, with_owner: bool = False
     ) -> list[str]:
         """Return the lines of a list cut at ``list_limit``, with a line counting the rest."""
-        limit = self.conf.list_limit
+        limit = self.settings.deadlines.list_limit
         lines = [self.line(i, now, with_owner) for i in items[:limit]]
         if len(items) > limit:
             lines.append(f"……另有 {len(items) - limit} 项未列出（按到期先后只列前 {limit} 项）")
