@@ -85,7 +85,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         orders=orders,
         scripts=ScriptService(book, settings.scripts, store.root),
         deadlines=DeadlineService(
-            settings, time, ItemRepo(store), members, roster, scheduler, book
+            settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
         ),
         team=TeamService(members),
     )

@@ -5,23 +5,125 @@ milliseconds, so open items are spread over ``deadlines-00.json`` … by number:
 rewrites one shard of a few hundred items. Closed items leave for the archive, so the
 live files hold only what is open. An item's number is its TinyDB document id, taken from
 a counter that never goes back, so a number means one item forever.
+
+Queries filter the stored documents and build a :class:`DeadlineItem` only for those that
+match, so a list over thousands of items stays fast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tinydb import Query
 from tinydb.table import Document, Table
 
-from bot.domain.times import iso
+from bot.domain.deadline_item import DUNNING, FOLLOWUP, Attempt, Closing, DeadlineItem, Visit
+from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store
 
 _Q = Query()
 ARCHIVE = "deadlines"
 SHARDS = 16
+
+Doc = dict[str, Any]
+
+
+def to_doc(item: DeadlineItem) -> Doc:
+    """Return the stored form of an item: the keys of its kind, moments as UTC ISO strings."""
+    doc: Doc = {
+        "id": item.id,
+        "type": item.kind,
+        "rule": item.rule,
+        "ref": item.ref,
+        "platform": item.platform,
+        "note": item.note,
+        "owner": item.owner,
+        "creator": item.creator,
+        "created": iso(item.created),
+        "received": iso(item.received),
+        "due": iso(item.due),
+        "opens": _iso(item.opens),
+        "rung": item.rung,
+        "next_at": _iso(item.next_at),
+    }
+    if item.kind == DUNNING:
+        doc["attempts"] = [
+            {"at": iso(a.at), "by": a.by, "result": a.result} for a in item.attempts
+        ]
+    if item.kind == FOLLOWUP:
+        doc |= {
+            "cls": item.cls,
+            "concern": item.concern,
+            "cycle_start": item.cycle_start.isoformat() if item.cycle_start else None,
+            "visit": item.visit,
+            "visits": [
+                {"n": v.n, "at": iso(v.at), "by": v.by, "note": v.note} for v in item.visits
+            ],
+            "paused": item.paused,
+            "review": item.review,
+        }
+        if item.replies:  # written from the first reply on, as it always was
+            doc["replies"] = item.replies
+    if item.closing is not None:
+        closing = item.closing
+        doc |= {"status": closing.status, "closed_at": iso(closing.at), "closed_by": closing.by}
+        if closing.note:
+            doc["close_note"] = closing.note
+    return doc
+
+
+def from_doc(doc: Doc) -> DeadlineItem:
+    """Read an item back; keys of other kinds or of later versions are ignored."""
+    # Lists read thousands of items: only the keys of the item's kind are looked at.
+    get = doc.get
+    item = DeadlineItem(
+        kind=doc["type"],
+        ref=doc["ref"],
+        rule=doc["rule"],
+        owner=doc["owner"],
+        creator=doc["creator"],
+        created=parse_iso(doc["created"]),
+        received=parse_iso(doc["received"]),
+        due=parse_iso(doc["due"]),
+        platform=get("platform"),
+        note=get("note") or "",
+        opens=_moment(get("opens")),
+        rung=get("rung", 0),
+        next_at=_moment(get("next_at")),
+        id=doc["id"],
+    )
+    if item.kind == DUNNING:
+        item.attempts = [
+            Attempt(parse_iso(a["at"]), a["by"], a["result"]) for a in get("attempts") or ()
+        ]
+    elif item.kind == FOLLOWUP:
+        cycle_start = get("cycle_start")
+        item.cls = get("cls") or "A"
+        item.concern = get("concern") or ""
+        item.cycle_start = date.fromisoformat(cycle_start) if cycle_start else None
+        item.visit = get("visit", 1)
+        item.visits = [
+            Visit(v["n"], parse_iso(v["at"]), v["by"], v.get("note") or "")
+            for v in get("visits") or ()
+        ]
+        item.paused = bool(get("paused"))
+        item.review = get("review")
+        item.replies = get("replies", 0)
+    if "status" in doc:
+        item.closing = Closing(
+            doc["status"], parse_iso(doc["closed_at"]), get("closed_by"), get("close_note") or ""
+        )
+    return item
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
 
 
 class ItemRepo:
@@ -37,78 +139,89 @@ class ItemRepo:
     def _shard(self, item_id: int) -> Table:
         return self._shards[item_id % len(self._shards)]
 
-    def add(self, item: dict[str, Any]) -> int:
-        """Store a new item and return its number."""
+    def add(self, item: DeadlineItem) -> None:
+        """Store a new item under the next free number, which it takes as its ``id``."""
         highest = max((int(k) for shard in self._shards for k in _raw(shard)), default=0)
-        item_id = max(highest, self._meta_value("last_id", 0)) + 1
-        self._shard(item_id).insert(Document({**item, "id": item_id}, doc_id=item_id))
-        return item_id
+        item.id = max(highest, self._meta_value("last_id", 0)) + 1
+        self._shard(item.id).insert(Document(to_doc(item), doc_id=item.id))
 
-    def get(self, item_id: int) -> dict[str, Any] | None:
+    def get(self, item_id: int) -> DeadlineItem | None:
         """Return an open item by number."""
         doc = _raw(self._shard(item_id)).get(str(item_id))
-        return dict(doc) if doc is not None else None
+        return from_doc(doc) if doc is not None else None
 
-    def update(self, item_id: int, **fields: Any) -> None:
-        """Change fields of an open item."""
-        self._shard(item_id).update(fields, doc_ids=[item_id])
+    def save(self, item: DeadlineItem) -> None:
+        """Store the new state of an open item."""
+        self._shard(item.id).update(to_doc(item), doc_ids=[item.id])
 
-    def update_many(self, changes: dict[int, dict[str, Any]]) -> None:
-        """Change fields of many items, writing each shard once."""
-        by_shard: dict[int, dict[int, dict[str, Any]]] = {}
-        for item_id, fields in changes.items():
-            by_shard.setdefault(item_id % len(self._shards), {})[item_id] = fields
+    def save_many(self, items: list[DeadlineItem]) -> None:
+        """Store the new state of many open items, writing each shard once."""
+        by_shard: dict[int, list[DeadlineItem]] = {}
+        for item in items:
+            by_shard.setdefault(item.id % len(self._shards), []).append(item)
         for index, group in by_shard.items():
-            self._shards[index].update_multiple(
-                [(fields, _Q.id == item_id) for item_id, fields in group.items()]
-            )
+            self._shards[index].update_multiple([(to_doc(i), _Q.id == i.id) for i in group])
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> list[DeadlineItem]:
         """Return every open item."""
-        return [dict(d) for d in self.iter()]
+        return [from_doc(d) for d in self._docs()]
 
-    def iter(self) -> Iterator[dict[str, Any]]:
-        """Yield every open item without copying (read only)."""
-        for shard in self._shards:
-            yield from _raw(shard).values()
-
-    def find(self, kind: str, ref: str) -> dict[str, Any] | None:
+    def find(self, kind: str, ref: str) -> DeadlineItem | None:
         """Return the open item of ``kind`` whose reference (order, customer, ticket) matches."""
         wanted = ref.casefold()
-        for doc in self.iter():
+        for doc in self._docs():
             if doc["type"] == kind and doc["ref"].casefold() == wanted:
-                return dict(doc)
+                return from_doc(doc)
         return None
 
-    def find_ref(self, ref: str) -> list[dict[str, Any]]:
+    def find_ref(self, ref: str) -> list[DeadlineItem]:
         """Return open items of any kind whose reference is ``ref``."""
         wanted = ref.casefold()
-        return [dict(d) for d in self.iter() if d["ref"].casefold() == wanted]
+        return [from_doc(d) for d in self._docs() if d["ref"].casefold() == wanted]
 
-    def close(
-        self, item_id: int, status: str, at: datetime, by: int | None, **fields: Any
-    ) -> dict[str, Any]:
-        """Move an item to the archive with how it ended (and last ``fields``); return it."""
-        doc = self.get(item_id)
-        if doc is None:
-            raise KeyError(item_id)
-        record = {**doc, **fields, "status": status, "closed_at": iso(at), "closed_by": by}
+    def owned_by(self, user_id: int) -> list[DeadlineItem]:
+        """Return the open items a member owns."""
+        return [from_doc(d) for d in self._docs() if d["owner"] == user_id]
+
+    def reached(self, moment: datetime) -> list[DeadlineItem]:
+        """Return the open items whose next rung is due by ``moment``."""
+        # Stored moments are UTC ISO strings: comparing them is comparing times.
+        limit = iso(moment)
+        return [from_doc(d) for d in self._docs() if d.get("next_at") and d["next_at"] <= limit]
+
+    def soonest_rung(self) -> datetime | None:
+        """Return the earliest moment an open item's next rung is due (None: none is)."""
+        soonest = min((d["next_at"] for d in self._docs() if d.get("next_at")), default=None)
+        return parse_iso(soonest) if soonest else None
+
+    def close(self, item: DeadlineItem) -> None:
+        """Move an item whose ``closing`` is set to the archive, with its last state."""
+        if item.closing is None:
+            raise ValueError(f"item {item.id} has no closing")
+        stored = _raw(self._shard(item.id)).get(str(item.id))
+        if stored is None:
+            raise KeyError(item.id)
+        record = {**stored, **to_doc(item)}
         self._store.archive.append(ARCHIVE, record["closed_at"][:7], record)
-        if item_id > self._meta_value("last_id", 0):
-            self._meta.upsert({"name": "last_id", "value": item_id}, _Q.name == "last_id")
-        self._shard(item_id).remove(doc_ids=[item_id])
-        return record
+        if item.id > self._meta_value("last_id", 0):
+            self._meta.upsert({"name": "last_id", "value": item.id}, _Q.name == "last_id")
+        self._shard(item.id).remove(doc_ids=[item.id])
 
-    def closed(self, month: str) -> Iterator[dict[str, Any]]:
+    def closed(self, month: str) -> Iterator[DeadlineItem]:
         """Yield the items closed in a month (``YYYY-MM``, UTC)."""
-        return self._store.archive.read(ARCHIVE, month)
+        return (from_doc(d) for d in self._store.archive.read(ARCHIVE, month))
+
+    def _docs(self) -> Iterator[Doc]:
+        """Yield every stored open item without copying (read only)."""
+        for shard in self._shards:
+            yield from _raw(shard).values()
 
     def _meta_value(self, name: str, default: Any) -> Any:
         doc = self._meta.get(_Q.name == name)
         return doc["value"] if doc else default
 
 
-def _raw(table: Table) -> dict[str, dict[str, Any]]:
+def _raw(table: Table) -> dict[str, Doc]:
     # TinyDB's own reads build a Document per item on every call; the storage keeps the
     # parsed file in memory, so reading it directly keeps /mine fast with 5,000 items.
     data = table.storage.read() or {}

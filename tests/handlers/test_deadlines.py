@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Any
 
+from bot.domain.deadline_item import DeadlineItem
 from bot.domain.members import Member
 from tests.harness import Harness
 
@@ -52,7 +53,7 @@ def group(bot: Harness, calls: list[Any]) -> list[str]:
     return notes(calls, bot.settings.team_chat)
 
 
-def items(bot: Harness) -> list[dict[str, Any]]:
+def items(bot: Harness) -> list[DeadlineItem]:
     return bot.svc.deadlines.items.all()
 
 
@@ -61,8 +62,8 @@ async def test_unpaid_order_placed_before_eight_is_due_at_1030(bot: Harness) -> 
     assert "催付 #1 订单 3391827740（天猫）" in text
     assert "今天 10:30" in text and "2号 李四" in text
     [item] = items(bot)
-    assert item["platform"] == "tmall" and item["owner"] == uid(bot, AGENT)
-    assert item["next_at"] == bot.at("2026-11-23 10:00").astimezone(UTC).isoformat()
+    assert item.platform == "tmall" and item.owner == uid(bot, AGENT)
+    assert item.next_at == bot.at("2026-11-23 10:00")
     [tick] = bot.svc.scheduler.timers.pending("deadlines:tick")
     assert tick.due == bot.at("2026-11-23 10:00")
 
@@ -107,7 +108,7 @@ async def test_owner_is_warned_then_owner_and_lead_get_overdue_then_escalation(
     assert to(bot, calls, AGENT) == []
     assert "超时 60 分钟仍未处理" in to(bot, calls, "80")[0]
     assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
-    assert items(bot)[0]["next_at"] is None
+    assert items(bot)[0].next_at is None
     assert bot.svc.scheduler.timers.pending("deadlines:tick") == []
     later = bot.texts(await bot.advance("2026-11-24 12:00"))
     assert not [t for t in later if "3391827740" in t]
@@ -137,7 +138,8 @@ async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
     assert not [c for c in calls if "3391827740" in c.text]
     assert items(bot) == []
     [archived] = list(bot.svc.deadlines.items.closed("2026-11"))
-    assert archived["status"] == "paid" and archived["attempts"][0]["result"].startswith("电话")
+    assert archived.closing is not None and archived.closing.status == "paid"
+    assert archived.attempts[0].result.startswith("电话")
 
 
 async def test_dunned_is_written_to_the_order_remark_history(bot: Harness) -> None:
@@ -160,7 +162,7 @@ async def test_dunned_is_written_to_the_order_remark_history(bot: Harness) -> No
         def detect_platform(self, order_no: str) -> str | None:
             return "jd"
 
-    bot.svc.orders = Orders()
+    bot.svc.deadlines.orders = Orders()
     await bot.send(AGENT, "/unpaid 3391827740")
     [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 已电话，答应中午付"))
     assert "已记录第 1 次催付" in text and "已写入订单备注记录" in text
@@ -249,7 +251,7 @@ async def test_reply_restarts_the_cycle_and_purchase_closes_it(bot: Harness) -> 
     [text] = bot.texts(await bot.send(AGENT, "/replied 张女士"))
     assert "重新开始" in text and "明天 10:00" in text
     [item] = items(bot)
-    assert item["visit"] == 1 and item["cycle_start"] == "2026-11-26"
+    assert item.visit == 1 and item.cycle_start == date(2026, 11, 26)
     [text] = bot.texts(await bot.send(AGENT, "/bought 张女士"))
     assert "已成交" in text and items(bot) == []
 
@@ -263,14 +265,14 @@ async def test_prospect_bad_input(bot: Harness) -> None:
     await bot.send(AGENT, "/prospect 张女士 价格 B")
     assert "已在跟进中" in bot.texts(await bot.send(AGENT, "/prospect 张女士 价格"))[0]
     [item] = items(bot)
-    assert item["cls"] == "B" and item["concern"] == "价格"
+    assert item.cls == "B" and item.concern == "价格"
 
 
 async def test_c_customer_waits_for_review_and_continue_puts_it_back(bot: Harness) -> None:
     start_all(bot)
     [text] = bot.texts(await bot.send(AGENT, "/prospect 王先生 只是看看 C"))
     assert "C 类客户" in text and "16:00" in text
-    assert items(bot)[0]["next_at"] is None
+    assert items(bot)[0].next_at is None
     assert "等待组长复核" in bot.texts(await bot.send(AGENT, "/visit 王先生"))[0]
     calls = await bot.advance("2026-11-23 16:00")
     [review] = [c for c in calls if c.buttons]
@@ -282,7 +284,7 @@ async def test_c_customer_waits_for_review_and_continue_puts_it_back(bot: Harnes
     assert any("要求继续跟进" in t for t in bot.texts(calls))
     assert any("需要继续跟进" in t for t in to(bot, calls, AGENT))
     [item] = items(bot)
-    assert item["paused"] is False and item["review"] == "go"
+    assert item.paused is False and item.review == "go"
     calls = await bot.advance("2026-11-24 10:00")
     assert any("第 1 次回访" in t for t in to(bot, calls, AGENT))
     again = await bot.press("80", review, "无需跟进")
@@ -306,7 +308,7 @@ async def test_b_customers_are_sampled_for_review(bot: Harness) -> None:
     calls = await bot.advance("2026-11-23 16:00")
     reviews = [c for c in calls if c.buttons]
     assert len(reviews) == 3  # 60% of five
-    assert sorted(i["review"] for i in items(bot)) == ["asked"] * 3 + ["skipped"] * 2
+    assert sorted(str(i.review) for i in items(bot)) == ["asked"] * 3 + ["skipped"] * 2
 
 
 async def test_mine_lists_soonest_first_and_marks_overdue(bot: Harness) -> None:
@@ -354,7 +356,7 @@ async def test_reassign_by_owner_or_lead_only(bot: Harness) -> None:
     calls = await bot.send(AGENT, "/reassign 1 3")
     assert "从 2号 李四 转交给 3号 王五" in bot.texts(calls)[0]
     assert any("转交给 3号 王五" in t for t in to(bot, calls, "3"))
-    assert items(bot)[0]["owner"] == uid(bot, "3")
+    assert items(bot)[0].owner == uid(bot, "3")
     assert "已经是" in bot.texts(await bot.send("80", "/reassign 1 3"))[0]
     assert "用法：/reassign" in bot.texts(await bot.send("80", "/reassign 1"))[0]
     assert "没有编号为 9" in bot.texts(await bot.send("80", "/reassign 9 3"))[0]
@@ -403,7 +405,8 @@ async def test_a_burst_of_reminders_is_one_message_per_recipient(bot: Harness) -
     ds = bot.svc.deadlines
     member = bot.svc.members.by_work_no(AGENT)
     for n in range(150):  # ERP tickets: due in 24 h, warned at 09:30 tomorrow, all at once
-        ds.open_item("ticket", "erp", f"E{n:04d}", member, bot.svc.clock.now())
+        now = bot.svc.clock.now()
+        ds.tracker.open_item("ticket", "erp", f"E{n:04d}", member, now, now)
     calls = await bot.advance("2026-11-24 09:30")
     mine = [c for c in calls if c.chat_id == uid(bot, AGENT) and "ERP工单" in c.text]
     assert len(mine) == 1 and len(mine[0].text) <= 4096

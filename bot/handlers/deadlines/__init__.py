@@ -1,29 +1,19 @@
 """Deadlines: dunning, follow-up cadence, platform tickets, routine reminders and escalation.
 
-The entry point of the feature: its /help title, its commands and their wiring. The rest
-lives in ``deadline_*`` modules: the service (items and the one timer), the alerts (what a
-rung sends and to whom), the review buttons, and one module per group of commands.
+The entry point of the feature's Telegram glue: its /help title, its commands, its button
+and their wiring. Each group of commands has its module; the use cases, the reminders and
+the timers live in ``bot.services.deadlines``.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 from telegram.ext import Application
 
 from bot.domain.members import Role
-from bot.handlers import (
-    deadline_dunning,
-    deadline_followup,
-    deadline_items,
-    deadline_tickets,
-    deadline_views,
-)
 from bot.handlers.common import ButtonSpec, CommandSpec, add_button, add_command
-from bot.handlers.deadline_alerts import on_tick, plan, warn_calendar
-from bot.handlers.deadline_review import PATTERN, on_review, review_decision
+from bot.handlers.deadlines import dunning, followup, items, tickets, views
+from bot.handlers.deadlines.review import PATTERN, review_decision
 from bot.services.container import Services
-from bot.services.deadlines import REVIEW, TICK
 
 TITLE = "催付·回访·工单时限"
 BUTTONS = [ButtonSpec(PATTERN, Role.LEAD, "需要组长权限才能复核。")]
@@ -80,20 +70,15 @@ COMMANDS = [
 
 
 def register(app: Application, svc: Services) -> None:
-    """Wire the deadlines handlers, timers and planners."""
-    ds = svc.deadlines
+    """Wire the deadlines handlers; the service registers its timers and re-arms its tick."""
     handlers = {
-        **deadline_dunning.HANDLERS,
-        **deadline_followup.HANDLERS,
-        **deadline_tickets.HANDLERS,
-        **deadline_items.HANDLERS,
-        **deadline_views.HANDLERS,
+        **dunning.HANDLERS,
+        **followup.HANDLERS,
+        **tickets.HANDLERS,
+        **items.HANDLERS,
+        **views.HANDLERS,
     }
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
     add_button(app, BUTTONS[0], review_decision)
-    svc.scheduler.on(TICK, partial(on_tick, svc))
-    svc.scheduler.on(REVIEW, partial(on_review, svc))
-    svc.scheduler.add_planner(partial(plan, svc))
-    ds.rebuild()
-    warn_calendar(ds)
+    svc.deadlines.start()

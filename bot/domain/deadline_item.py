@@ -1,0 +1,81 @@
+"""A deadline item (待办): a chased order, a followed-up customer, a ticket or a shipping check.
+
+Kinds share the fields of a due time and its reminder ladder; a dunning item adds its
+attempts, a follow-up its class, visits and review. Moments are aware datetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.domain.members import Member, Role
+
+DUNNING = "dunning"
+FOLLOWUP = "followup"
+TICKET = "ticket"
+SHIPPED = "shipped"
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One dunning attempt: when, by whom, and what came of it."""
+
+    at: datetime
+    by: int
+    result: str
+
+
+@dataclass(slots=True)
+class Visit:
+    """One follow-up visit: its number in the cycle, when, by whom, and a note."""
+
+    n: int
+    at: datetime
+    by: int
+    note: str
+
+
+@dataclass(slots=True)
+class Closing:
+    """How an item ended: status (paid, done, lost…), when, by whom, and the words given."""
+
+    status: str
+    at: datetime
+    by: int | None
+    note: str = ""
+
+
+@dataclass(slots=True)
+class DeadlineItem:
+    """One open (or archived) item with its due time and the next rung of its ladder."""
+
+    kind: str  # DUNNING, FOLLOWUP, TICKET or SHIPPED
+    ref: str  # order number, customer, ticket number
+    rule: str
+    owner: int  # user id
+    creator: int
+    created: datetime
+    received: datetime
+    due: datetime
+    platform: str | None = None
+    note: str = ""
+    opens: datetime | None = None  # follow-up: when the visit window opens
+    rung: int = 0  # index of the next rung of the ladder
+    next_at: datetime | None = None  # when that rung fires; None: nothing left to send
+    id: int = 0  # 0 until stored
+    attempts: list[Attempt] = field(default_factory=list)  # dunning
+    cls: str = "A"  # follow-up: A, B or C
+    concern: str = ""
+    cycle_start: date | None = None
+    visit: int = 1  # the visit now due, 1-based
+    visits: list[Visit] = field(default_factory=list)
+    paused: bool = False  # a C customer waiting for the lead's review
+    review: str | None = None  # None, pending, asked, skipped, go, stop
+    replies: int = 0
+    closing: Closing | None = None
+
+
+def may_reassign(member: Member, item: DeadlineItem) -> bool:
+    """Whether ``member`` may hand ``item`` to someone else: a lead, or its owner."""
+    return member.role >= Role.LEAD or item.owner == member.user_id

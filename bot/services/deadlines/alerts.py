@@ -1,0 +1,216 @@
+"""Deadlines reminders: the tick that sends due rungs, who gets them, and the routines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import TeamTime
+from bot.config import Settings
+from bot.domain.deadline_item import DeadlineItem
+from bot.domain.deadlines import OPEN, OVERDUE, WARN, Rung, last_passed
+from bot.domain.members import Member, Role, short_name
+from bot.domain.times import iso
+from bot.persistence.members import MemberRepo
+from bot.persistence.timers import Notification, Timer
+from bot.scheduling import Scheduler
+from bot.services.deadlines.platforms import accounts_of
+from bot.services.deadlines.tracker import Tracker
+from bot.services.deadlines.wording import Wording
+from bot.services.roster import Roster
+
+REVIEW = "deadlines:review"
+
+Target = dict[str, Any]  # a notification's recipient, as the scheduler takes it
+
+
+@dataclass
+class Alerts:
+    """What each rung sends and to whom, notes about changes, routines and the review timer."""
+
+    settings: Settings
+    time: TeamTime
+    tracker: Tracker
+    wording: Wording
+    members: MemberRepo
+    roster: Roster
+    scheduler: Scheduler
+
+    # ---- the tick -----------------------------------------------------------------------
+
+    async def on_tick(self, _timer: Timer, _late: bool) -> None:
+        """Send the rung every due item reached (only the latest one, after downtime)."""
+        self.tracker.tick_fired()
+        now = self.time.now()
+        reached = self.tracker.items.reached(now)
+        notes: list[Notification] = []
+        for item in sorted(reached, key=lambda i: (i.next_at, i.id)):
+            rungs = self.tracker.rungs(item)
+            index = last_passed(rungs, item.rung, now)
+            if index >= 0:
+                notes.extend(self._rung_notes(item, rungs[index]))
+                item.rung = index + 1
+            self.tracker.arm(item)
+        self.scheduler.notify_many(notes)  # one write for a burst of hundreds
+        self.tracker.items.save_many(reached)
+        self.tracker.arm_tick()
+
+    def _rung_notes(self, item: DeadlineItem, rung: Rung) -> list[Notification]:
+        """Return the notifications of one rung, one per distinct recipient."""
+        desc = self.wording.describe(item)
+        due = self.wording.due_of(item)
+        owner = self.members.get(item.owner)
+        targets: list[Target] = [self.route_owner(item, rung.at)]
+        if rung.kind == WARN:
+            text = f"⏰ {desc} 还有 {rung.minutes} 分钟到期（{due}）· 负责人 {short_name(owner)}"
+        elif rung.kind == OPEN:
+            text = self._visit_text(item, owner)
+        elif rung.kind == OVERDUE:
+            text = f"🔴 已超时：{desc}，应于 {due} 完成 · 负责人 {short_name(owner)}"
+            targets.append(self.lead_target(owner, rung.at))
+        else:
+            text = (
+                f"🚨 超时 {rung.minutes} 分钟仍未处理：{desc}，应于 {due} 完成"
+                f" · 负责人 {short_name(owner)}，请组长跟进"
+            )
+            targets = self._escalation_targets()
+        base = f"deadlines:{item.id}:{rung.kind}:{iso(rung.at)}"
+        # Never dated before the item existed: registered overdue is news, not 补发.
+        when = max(rung.at, item.created)
+        notes: list[Notification] = []
+        seen: list[Target] = []
+        for target in targets:
+            if target in seen:
+                continue
+            seen.append(target)
+            suffix = ":".join(f"{k}={v}" for k, v in target.items())
+            notes.append(Notification(f"{base}:{suffix}", when, target, text, "deadlines"))
+        return notes
+
+    def _escalation_targets(self) -> list[Target]:
+        """Return the admins and the leads (their chat, else each of them)."""
+        users = {m.user_id for m in self.members.with_role(Role.ADMIN)}
+        result: list[Target] = []
+        if self.settings.leads_chat is not None:
+            result.append({"leads": None})
+        else:
+            users |= {m.user_id for m in self.members.leads(None)}
+        result.extend({"user": u} for u in sorted(users))
+        return result
+
+    def _visit_text(self, item: DeadlineItem, owner: Member | None) -> str:
+        """Return the reminder that a visit window opened, with the visit's reply script."""
+        lines = [
+            f"📞 {self.wording.describe(item)}：今天开始第 {item.visit} 次回访，"
+            f"请在 {self.wording.due_of(item)} 前完成"
+            f"（顾虑：{item.concern or '未填写'}）· 负责人 {short_name(owner)}",
+            f"回访后发送 /visit {item.ref} [说明]；客户回复了发送 /replied {item.ref}。",
+        ]
+        script = self.wording.script(
+            f"followup/visit{item.visit}", {"customer": item.ref, "concern": item.concern}, owner
+        )
+        if script:
+            lines.append(f"参考话术：\n{script}")
+        return "\n".join(lines)
+
+    # ---- routing ------------------------------------------------------------------------
+
+    def on_shift(self, member: Member, moment: datetime) -> bool:
+        """Whether ``member`` is working at ``moment`` (members without a shift always are)."""
+        if member.shift is None:
+            return True
+        local_day = self.time.local(moment).date()
+        for day in (local_day, local_day - timedelta(days=1)):
+            key = self.roster.shift_of(member, day)
+            shift = self.settings.shift(key) if key else None
+            if shift is not None and shift.contains(moment, day, self.settings.timezone):
+                return True
+        return False
+
+    def _running_shift_leads(self, moment: datetime) -> Target:
+        occurrence = self.roster.current(moment)
+        return {"leads": occurrence.shift.key if occurrence else None}
+
+    def lead_target(self, owner: Member | None, moment: datetime) -> Target:
+        """Return the leads of the owner's shift (else of the shift running at ``moment``)."""
+        if owner is not None and owner.shift is not None:
+            return {"leads": owner.shift}
+        return self._running_shift_leads(moment)
+
+    def route_owner(self, item: DeadlineItem, moment: datetime) -> Target:
+        """Return where the owner's reminder goes: the owner on shift, else the account
+        holder on duty, else the leads of the running shift."""
+        owner = self.members.get(item.owner)
+        if owner is not None and not owner.removed and self.on_shift(owner, moment):
+            return {"user": owner.user_id}
+        for account in accounts_of(self.settings.platforms, item.platform):
+            holder = self.roster.holder(account, moment)
+            if holder is not None and self.on_shift(holder, moment):
+                return {"user": holder.user_id}
+        return self._running_shift_leads(moment)
+
+    def notify_owner(
+        self, item: DeadlineItem, now: datetime, text: str, tag: str, extra: str = ""
+    ) -> None:
+        """Tell the item's owner (routed like a reminder) about a change someone else made."""
+        key = f"deadlines:{item.id}:{tag}:{iso(now)}" + (f":{extra}" if extra else "")
+        self.scheduler.notify(self.route_owner(item, now), text, key=key, kind="deadlines")
+
+    # ---- routines and start-up ----------------------------------------------------------
+
+    def plan(self, start: datetime, end: datetime) -> None:
+        """Store the routine reminders and the daily review falling in ``[start, end)``."""
+        tz = self.settings.timezone
+        day = self.time.local(start).date() - timedelta(days=1)
+        last = self.time.local(end).date()
+        while day <= last:
+            review = datetime.combine(day, self.settings.deadlines.review_at, tzinfo=tz)
+            if start <= review < end:
+                self.scheduler.at(REVIEW, review, key=f"{REVIEW}:{day.isoformat()}")
+            for routine in self.settings.deadlines.routines:
+                when = datetime.combine(day, routine.at, tzinfo=tz)
+                if not start <= when < end:
+                    continue
+                if routine.weekdays and day.isoweekday() not in routine.weekdays:
+                    continue
+                if routine.workdays_only and not self.tracker.calendar.is_workday(day):
+                    continue
+                target: Target = {"team": True} if routine.to == "team" else {"leads": None}
+                self.scheduler.notify(
+                    target,
+                    routine.text,
+                    key=f"deadlines:routine:{routine.name}:{day.isoformat()}",
+                    due=when,
+                    kind="deadlines",
+                )
+            day += timedelta(days=1)
+
+    def warn_calendar(self) -> None:
+        """Tell the admins at start which coming years the holiday calendar does not know.
+
+        Privately to admins the bot can reach, else in the team chat; at most once a day,
+        so a bot restarted in a loop does not repeat itself.
+        """
+        today = self.time.today()
+        years = self.tracker.calendar.uncovered_years(
+            today, self.settings.deadlines.calendar_warn_days
+        )
+        if not years:
+            return
+        listed = "、".join(str(y) for y in years)
+        text = (
+            f"⚠️ 节假日日历未覆盖 {listed} 年：这些年份的工作日按周一至周五计算，"
+            "再加上设置中 [deadlines] 的 holidays（放假日）与 workdays（调休上班日）。"
+            f"请主管在设置中补充 {listed} 年的法定节假日与调休安排。"
+        )
+        key = f"deadlines:calendar:{listed}:{today.isoformat()}"
+        reachable = [a for a in self.members.with_role(Role.ADMIN) if a.can_dm]
+        # A blind private message to an admin who never sent /start would mark them
+        # unreachable; the team chat reaches them all.
+        if not reachable:
+            self.scheduler.notify({"team": True}, text, key=key, kind="deadlines")
+        for admin in reachable:
+            self.scheduler.notify(
+                {"user": admin.user_id}, text, key=f"{key}:{admin.user_id}", kind="deadlines"
+            )

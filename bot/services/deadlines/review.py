@@ -1,0 +1,124 @@
+"""The daily C/B review: leads see today's C customers and a sample of B, and decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.domain.deadline_item import FOLLOWUP, DeadlineItem
+from bot.domain.followup import sample_for_review
+from bot.domain.members import Member
+from bot.domain.text import mask_phones
+from bot.persistence.members import MemberRepo
+from bot.persistence.timers import Timer
+from bot.services.deadlines.alerts import REVIEW, Alerts
+from bot.services.deadlines.tracker import Tracker
+from bot.services.deadlines.wording import Wording
+from bot.services.messenger import Button, Keyboard, Messenger
+
+STOP = "stop"
+GO = "go"
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a lead's button press comes to: the answer to the press, and the card's new text."""
+
+    answer: str
+    card: str | None = None  # None: leave the card as it is
+
+
+@dataclass
+class Review:
+    """Sends the review cards at ``review_at`` and applies the lead's 无需跟进 / 继续跟进."""
+
+    settings: Settings
+    tracker: Tracker
+    wording: Wording
+    alerts: Alerts
+    members: MemberRepo
+    messenger: Messenger
+
+    async def on_review(self, timer: Timer, _late: bool) -> None:
+        """Send the leads today's C customers (all) and a sample of B for review, with buttons."""
+        pending = [
+            i for i in self.tracker.items.all() if i.kind == FOLLOWUP and i.review == "pending"
+        ]
+        c_items = [i for i in pending if i.cls == "C"]
+        b_items = [i for i in pending if i.cls == "B"]
+        share = self.settings.deadlines.review_share_b
+        picked = set(sample_for_review([i.id for i in b_items], share, timer.key))
+        for item in b_items:
+            item.review = "asked" if item.id in picked else "skipped"
+        self.tracker.items.save_many(b_items)
+        asked = c_items + [i for i in b_items if i.id in picked]
+        if not asked:
+            return
+        chat = self._review_chat()
+        await self._send(
+            chat,
+            f"📋 今日客户复核：C 类 {len(c_items)} 位（全部）、"
+            f"B 类抽查 {len(asked) - len(c_items)} 位。",
+            None,
+        )
+        for item in asked:
+            text = (
+                f"{item.cls} 类客户复核 #{item.id}：{mask_phones(item.ref)}\n"
+                f"顾虑：{item.concern or '未填写'} · 负责人 {self.wording.owner_of(item)}"
+                f" · 已回访 {len(item.visits)} 次"
+            )
+            await self._send(chat, text, _buttons(item.id))
+
+    def _review_chat(self) -> int | Member:
+        """Return the leads' chat, else a lead the bot can message, else the team chat."""
+        if self.settings.leads_chat is not None:
+            return self.settings.leads_chat
+        reachable = [m for m in self.members.leads(None) if m.can_dm is not False]
+        return reachable[0] if reachable else self.settings.team_chat
+
+    async def _send(self, to: int | Member, text: str, keyboard: Keyboard | None) -> None:
+        """Send to a chat, or to a lead (the team chat when they blocked the bot)."""
+        if isinstance(to, Member):
+            await self.messenger.to_member(to, text, keyboard)
+        else:
+            await self.messenger.to_chat(to, text, keyboard)
+
+    def decide(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Decided:
+        """Apply a lead's 无需跟进 (``stop``) or 继续跟进 (``go``) on a reviewed customer."""
+        item = self.tracker.items.get(item_id)
+        if item is None or item.review not in ("pending", "asked"):
+            return Decided("该客户已处理过了。")
+        customer = mask_phones(item.ref)
+        if verdict == STOP:
+            item.review = STOP
+            self.tracker.close(item, "no_followup", lead, now)
+            return Decided(
+                "已确认无需跟进。", f"#{item.id} {customer}：{lead.name} 确认无需跟进，已结束。"
+            )
+        item.review = GO
+        if item.paused:
+            item.paused = False
+            self.tracker.restart_cycle(item, now)
+        else:
+            self.tracker.items.save(item)
+        self._tell_owner(item, lead, customer, now)
+        owner = self.wording.owner_of(item)
+        card = f"#{item.id} {customer}：{lead.name} 要求继续跟进（负责人 {owner}）。"
+        return Decided("已安排继续跟进。", card)
+
+    def _tell_owner(self, item: DeadlineItem, lead: Member, customer: str, now: datetime) -> None:
+        """Tell the owner that the lead wants the customer followed up."""
+        self.alerts.notify_owner(
+            item,
+            now,
+            f"📌 组长 {lead.name} 复核客户 {customer}（#{item.id}）：需要继续跟进。"
+            f"第 {item.visit} 次回访 {self.wording.due_of(item)} 前完成。",
+            "review-go",
+        )
+
+
+def _buttons(item_id: int) -> Keyboard:
+    """Return the 无需跟进 / 继续跟进 buttons of one reviewed customer."""
+    choices = (("无需跟进", STOP), ("继续跟进", GO))
+    return [[Button(label, f"{REVIEW}:{item_id}:{verdict}") for label, verdict in choices]]

@@ -1,0 +1,368 @@
+"""The deadlines service: one method per command, and the timers it registers at start.
+
+Every method takes the member, the words the command was given and the moment, and returns
+the reply; a :class:`UserError` is replied with the command's usage line, a
+:class:`Refusal` without it. The parts it is made of: :mod:`.tracker` (the items and the
+one timer), :mod:`.wording` (how items read), :mod:`.alerts` (what a rung sends and to
+whom, routines), :mod:`.review` (the lead's daily C/B review).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import TeamTime
+from bot.config import Settings
+from bot.config.deadlines import DeadlinesSettings
+from bot.domain.deadline_input import looks_like_time, parse_moment
+from bot.domain.deadline_item import (
+    DUNNING,
+    FOLLOWUP,
+    SHIPPED,
+    TICKET,
+    Attempt,
+    DeadlineItem,
+    Visit,
+    may_reassign,
+)
+from bot.domain.deadlines import is_overdue
+from bot.domain.errors import Refusal, UserError
+from bot.domain.followup import parse_class
+from bot.domain.members import Member, parse_work_no, short_name
+from bot.domain.text import mask_phones
+from bot.persistence.deadlines import ItemRepo
+from bot.persistence.members import MemberRepo
+from bot.scheduling import Scheduler
+from bot.scripts import ScriptBook
+from bot.services.deadlines.alerts import REVIEW, Alerts
+from bot.services.deadlines.lookups import DUNNED_FIRST, FOLLOWED, FOLLOWED_FIRST, NUMBERED, Lookup
+from bot.services.deadlines.platforms import platform_named
+from bot.services.deadlines.review import Decided, Review
+from bot.services.deadlines.tracker import TICK, Tracker
+from bot.services.deadlines.wording import Wording
+from bot.services.messenger import Messenger
+from bot.services.orders import OrderService
+from bot.services.roster import Roster
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """An item just archived, and whether it was finished after its due time."""
+
+    item: DeadlineItem
+    late: bool
+
+
+@dataclass
+class DeadlineService:
+    """Dunning, follow-ups, tickets and shipping checks: their commands and reminders."""
+
+    settings: Settings
+    time: TeamTime
+    items: ItemRepo
+    members: MemberRepo
+    roster: Roster
+    scheduler: Scheduler
+    messenger: Messenger
+    scripts: ScriptBook
+    orders: OrderService
+    tracker: Tracker = field(init=False)
+    wording: Wording = field(init=False)
+    alerts: Alerts = field(init=False)
+    review: Review = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tracker = Tracker(self.settings, self.time, self.items, self.roster, self.scheduler)
+        self.wording = Wording(self.settings, self.time, self.members, self.scripts)
+        self.alerts = Alerts(
+            self.settings,
+            self.time,
+            self.tracker,
+            self.wording,
+            self.members,
+            self.roster,
+            self.scheduler,
+        )
+        self.review = Review(
+            self.settings, self.tracker, self.wording, self.alerts, self.members, self.messenger
+        )
+
+    @property
+    def conf(self) -> DeadlinesSettings:
+        """Return the settings of the deadlines feature."""
+        return self.settings.deadlines
+
+    def start(self) -> None:
+        """Register the timers, re-arm the tick from the open items, warn about the calendar."""
+        self.scheduler.on(TICK, self.alerts.on_tick)
+        self.scheduler.on(REVIEW, self.review.on_review)
+        self.scheduler.add_planner(self.alerts.plan)
+        self.tracker.rebuild()
+        self.alerts.warn_calendar()
+
+    def find(self, lookup: Lookup, ref: str) -> DeadlineItem:
+        """Return the open item the user's word names; refuse when there is none."""
+        item = lookup.find(self.items, ref)
+        if item is None:
+            raise UserError(lookup.missing.format(ref=ref))
+        return item
+
+    # ---- dunning ------------------------------------------------------------------------
+
+    def open_dunning(self, member: Member, order: str, rest: list[str], now: datetime) -> str:
+        """Open the chase of an unpaid order: ``rest`` is [platform] [when it was placed]."""
+        order = self._order_no(order)
+        platform = None
+        if rest and not looks_like_time(rest):
+            platform = platform_named(self.settings.platforms, rest[0])
+            if platform is None:
+                names = "、".join(p.name for p in self.settings.platforms)
+                raise UserError(f"不认识的平台“{rest[0]}”，可选：{names}。")
+            rest = rest[1:]
+        placed = now
+        if rest:
+            placed, used = parse_moment(rest, self.time.local(now))
+            if used != len(rest):
+                raise UserError(f"多余的内容“{' '.join(rest[used:])}”。")
+        if platform is None:
+            platform = self._detect_platform(order)
+        if self.items.find(DUNNING, order) is not None:
+            raise UserError(f"订单 {order} 已在催付中，发送 /mine 查看。")
+        item = self.tracker.open_item(
+            DUNNING, self.conf.dunning_rule, order, member, placed, now, platform
+        )
+        script = self.wording.script("dunning/opening", {"customer": "亲"}, member)
+        text = self.wording.opened(item, "催付", now)
+        return text + (f"\n催付话术：\n{script}" if script else "")
+
+    def record_attempt(self, member: Member, order: str, result: str, now: datetime) -> str:
+        """Record one dunning attempt, also on the order's remark history."""
+        item = self.find(DUNNED_FIRST, order)
+        result = result[:200]
+        item.attempts.append(Attempt(now, member.user_id, result))
+        self.items.save(item)
+        try:
+            self.orders.record_dunning(item.ref, result, member, now, platform=item.platform)
+            remark = "，已写入订单备注记录"
+        except Exception as err:  # the attempt is recorded here either way
+            log.warning("remark history not updated for %s: %s", item.ref, err)
+            remark = "（订单备注记录未能写入，请手动备注）"
+        return (
+            f"已记录第 {len(item.attempts)} 次催付：订单 {item.ref} · {result} · "
+            f"{member.name} {self.time.local(now):%m-%d %H:%M}{remark}。"
+            f"付款后发送 /paid {item.ref}。"
+        )
+
+    # ---- follow-ups ---------------------------------------------------------------------
+
+    def open_followup(self, member: Member, customer: str, words: list[str], now: datetime) -> str:
+        """Open the visits of a customer: ``words`` are the concern, maybe ending in A|B|C."""
+        customer = customer[:40]
+        cls = "A"
+        if len(words) > 1:
+            try:
+                cls = parse_class(words[-1])
+                words = words[:-1]
+            except ValueError:
+                pass  # the last word belongs to the concern
+        concern = " ".join(words)[:200]
+        if self.items.find(FOLLOWUP, customer) is not None:
+            raise Refusal(f"客户 {customer} 已在跟进中，发送 /visit {customer} 记录回访。")
+        item = self.tracker.open_followup(member, customer, cls, concern, now)
+        if cls == "C":
+            return (
+                f"已登记 C 类客户 {mask_phones(customer)}（#{item.id}，顾虑：{concern}）。"
+                f"组长今天 {self.conf.review_at:%H:%M} 复核：确认“无需跟进”即结束，否则进入回访。"
+            )
+        text = (
+            f"已登记跟进：{self.wording.describe(item)}，顾虑：{concern}。\n"
+            f"第 1 次回访 {self._opens(item)} 提醒，{self.wording.due_of(item)} 前完成；"
+            f"共 {self.conf.cadence.visits} 次，客户回复则重新开始。"
+        )
+        if cls == "B":
+            text += "\nB 类客户组长会抽查复核。"
+        return text
+
+    def record_visit(self, member: Member, customer: str, note: str, now: datetime) -> str:
+        """Record a visit; after the last one with no reply the follow-up closes itself."""
+        item = self.find(FOLLOWED_FIRST, customer)
+        if item.paused:
+            raise Refusal(f"客户 {customer} 是 C 类，等待组长复核后再回访。")
+        number = item.visit
+        note = note[:200]
+        item.visits.append(Visit(number, now, member.user_id, note))
+        shown = mask_phones(item.ref)
+        if number >= self.conf.cadence.visits:
+            self.tracker.close(item, "no_reply", member, now)
+            return (
+                f"已记录第 {number} 次回访：客户 {shown}。"
+                f"连续 {number} 次回访无回复，跟进结束（#{item.id}）。"
+            )
+        item.visit = number + 1
+        self.tracker.reschedule(item, now)
+        return (
+            f"已记录第 {number} 次回访：客户 {shown}{'（' + note + '）' if note else ''}。"
+            f"第 {item.visit} 次回访 {self._opens(item)} 提醒，"
+            f"{self.wording.due_of(item)} 前完成。"
+        )
+
+    def replied(self, customer: str, now: datetime) -> str:
+        """The customer answered: the cadence starts over from today."""
+        item = self.find(FOLLOWED, customer)
+        item.replies += 1
+        self.tracker.restart_cycle(item, now)
+        return (
+            f"客户 {mask_phones(item.ref)} 有回复，回访周期重新开始："
+            f"第 1 次回访 {self._opens(item)} 提醒。成交后发送 /bought {item.ref}。"
+        )
+
+    def _opens(self, item: DeadlineItem) -> str:
+        """Return when the item's visit window opens, as a reminder time."""
+        return self.wording.fmt(item.opens or item.due)
+
+    # ---- tickets and shipping checks ----------------------------------------------------
+
+    def open_ticket(
+        self, member: Member, kind: str, number: str, rest: list[str], now: datetime
+    ) -> str:
+        """Open a platform ticket: ``rest`` is [when it came in] [a note]."""
+        rule_name = self.conf.tickets.get(kind.casefold())
+        if rule_name is None:
+            words = "、".join(sorted({w for w in self.conf.tickets if not w.isascii()}))
+            raise UserError(f"不认识的工单类型“{kind}”，可选：{words}。")
+        number = number[:60]
+        received = now
+        if looks_like_time(rest):
+            received, used = parse_moment(rest, self.time.local(now))
+            rest = rest[used:]
+        if self.items.find(TICKET, number) is not None:
+            raise UserError(f"工单 {number} 已登记，发送 /mine 查看。")
+        platform = platform_named(self.settings.platforms, kind)
+        item = self.tracker.open_item(
+            TICKET, rule_name, number, member, received, now, platform, note=" ".join(rest)[:200]
+        )
+        return (
+            self.wording.opened(item, "工单", now)
+            + f"\n收到时间 {self.time.local(received):%m-%d %H:%M}；处理完发送 /done {number}。"
+        )
+
+    def open_shipped(self, member: Member, order: str, now: datetime) -> str:
+        """Remember to check logistics and call the buyer on day 7 after shipping."""
+        order = self._order_no(order)
+        if self.items.find(SHIPPED, order) is not None:
+            raise Refusal(f"订单 {order} 已登记发货回访。")
+        platform = self._detect_platform(order)
+        item = self.tracker.open_item(
+            SHIPPED, self.conf.shipped_rule, order, member, now, now, platform
+        )
+        return (
+            f"已登记发货：{self.wording.describe(item)}。{self.wording.due_of(item)} 提醒查物流、"
+            f"电话回访并邀请好评；完成后发送 /done {order}。"
+        )
+
+    def _order_no(self, text: str) -> str:
+        """Return an order number checked by the orders feature's rules."""
+        try:
+            return self.orders.validate_order_no(text)
+        except UserError:
+            raise
+        except ValueError as err:
+            raise UserError(str(err)) from None
+
+    def _detect_platform(self, order: str) -> str | None:
+        """Return the platform an order number belongs to, when the orders feature can tell."""
+        try:
+            return self.orders.detect_platform(order)
+        except Exception as err:  # detection is a convenience; the order still gets chased
+            log.warning("platform detection failed for %s: %s", order, err)
+            return None
+
+    # ---- any item -----------------------------------------------------------------------
+
+    def close(
+        self, lookup: Lookup, ref: str, status: str, member: Member, note: str, now: datetime
+    ) -> Closed:
+        """Archive the item the user's word names as ``status``, with the words after it."""
+        item = self.find(lookup, ref)
+        late = self.tracker.close(item, status, member, now, note[:200])
+        return Closed(item, late)
+
+    def reassign(self, member: Member, number: str, work_no: str, now: datetime) -> str:
+        """Hand an item to another member and tell the new owner."""
+        item = self.find(NUMBERED, number)
+        self.check_may_reassign(member, item)
+        try:
+            work_no = parse_work_no(work_no)
+        except ValueError as err:
+            raise UserError(str(err)) from None
+        target = self.members.by_work_no(work_no)
+        if target is None or target.removed:
+            raise Refusal(f"没有工号为 {work_no} 的成员（发送 /team 查看）。")
+        desc = self.wording.describe(item)
+        if target.user_id == item.owner:
+            raise Refusal(f"{desc} 的负责人已经是 {short_name(target)}。")
+        previous = self.wording.owner_of(item)
+        item.owner = target.user_id
+        self.items.save(item)
+        self.alerts.notify_owner(
+            item,
+            now,
+            f"📌 {member.name} 把 {desc} 转交给 {short_name(target)}，"
+            f"应于 {self.wording.due_of(item)} 完成。",
+            "reassign",
+            extra=str(target.user_id),
+        )
+        return f"已把 {desc} 从 {previous} 转交给 {short_name(target)}。"
+
+    def check_may_reassign(self, member: Member, item: DeadlineItem) -> None:
+        """Refuse unless the member is a lead or the item's owner."""
+        if not may_reassign(member, item):
+            raise Refusal("只有组长或该待办的负责人可以转交。")
+
+    def decide_review(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Decided:
+        """Apply a lead's 无需跟进 / 继续跟进 on a reviewed customer."""
+        return self.review.decide(lead, item_id, verdict, now)
+
+    # ---- lists --------------------------------------------------------------------------
+
+    def mine(self, member: Member, now: datetime) -> str:
+        """List a member's open items, soonest first, overdue ones marked."""
+        items = sorted(self.items.owned_by(member.user_id), key=lambda i: i.due)
+        if not items:
+            return f"{member.name}，您目前没有待办。"
+        late = sum(1 for i in items if not i.paused and i.due < now)
+        head = f"{member.name} 的待办 {len(items)} 项"
+        head += (f"（⚠️ {late} 项已超时）" if late else "") + "："
+        return "\n".join([head, *self.wording.listing(items, now)])
+
+    def due_on(self, days_ahead: int, now: datetime) -> str:
+        """List every open item due today (0) or tomorrow (1), soonest first, with owners."""
+        day = self.time.local(now).date() + timedelta(days=days_ahead)
+        items = sorted(
+            (i for i in self.items.all() if self.time.local(i.due).date() == day),
+            key=lambda i: i.due,
+        )
+        label = "今天" if days_ahead == 0 else "明天"
+        if not items:
+            return f"{label}（{day:%m-%d}）没有到期的待办。"
+        lines = [f"{label}（{day:%m-%d}）到期的待办 {len(items)} 项："]
+        lines.extend(self.wording.listing(items, now, with_owner=True))
+        return "\n".join(lines)
+
+    def overdue(self, now: datetime) -> str:
+        """List everything overdue, grouped by owner, the owner with most first."""
+        late = [i for i in self.items.all() if not i.paused and is_overdue(i.due, now)]
+        if not late:
+            return "✅ 目前没有超时的待办。"
+        by_owner: dict[int, list[DeadlineItem]] = {}
+        for item in sorted(late, key=lambda i: i.due):
+            by_owner.setdefault(item.owner, []).append(item)
+        lines = [f"超时待办共 {len(late)} 项："]
+        for owner_id, items in sorted(by_owner.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"\n【{short_name(self.members.get(owner_id))}】{len(items)} 项")
+            lines.extend(self.wording.listing(items, now))
+        return "\n".join(lines)

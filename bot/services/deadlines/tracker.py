@@ -1,0 +1,223 @@
+"""The open items and the one timer that wakes for their next rungs.
+
+Every open item stores its next ladder rung (``rung``, ``next_at``); the scheduler holds one
+timer, ``deadlines:tick``, at the earliest of them. When it fires, every item that reached
+a rung sends it (the latest one after downtime) and moves to the next, in one batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from bot.clock import TeamTime
+from bot.config import Settings
+from bot.domain.deadline_item import FOLLOWUP, Closing, DeadlineItem
+from bot.domain.deadlines import (
+    OPEN,
+    OVERDUE,
+    Rule,
+    Rung,
+    due_time,
+    first_rung,
+    is_overdue,
+    ladder,
+    next_rung,
+)
+from bot.domain.members import Member
+from bot.domain.workdays import WorkCalendar
+from bot.persistence.deadlines import ItemRepo
+from bot.scheduling import Scheduler
+from bot.services.deadlines.platforms import accounts_of
+from bot.services.roster import Roster
+
+TICK = "deadlines:tick"
+
+
+@dataclass
+class Tracker:
+    """Opens, arms, re-arms and closes items, keeping the one deadlines timer in step."""
+
+    settings: Settings
+    time: TeamTime
+    items: ItemRepo
+    roster: Roster
+    scheduler: Scheduler
+    calendar: WorkCalendar = field(init=False)
+    _tick: datetime | None = field(init=False, default=None)  # due time of the pending timer
+
+    def __post_init__(self) -> None:
+        conf = self.settings.deadlines
+        self.calendar = WorkCalendar(conf.holidays, conf.workdays)
+
+    def rule(self, name: str) -> Rule:
+        """Return a rule by name."""
+        return self.settings.deadlines.rules[name]
+
+    # ---- opening items ------------------------------------------------------------------
+
+    def open_item(
+        self,
+        kind: str,
+        rule_name: str,
+        ref: str,
+        creator: Member,
+        received: datetime,
+        now: datetime,
+        platform: str | None = None,
+        note: str = "",
+    ) -> DeadlineItem:
+        """Store a new item due by its rule, arm its first reminder and return it."""
+        rule = self.rule(rule_name)
+        due = due_time(rule, received, self.settings.timezone, self.calendar)
+        item = replace(
+            _draft(kind, ref, rule_name, creator, received, due, now),
+            owner=self._owner(rule, platform, creator, due).user_id,
+            platform=platform,
+            note=note,
+            rung=first_rung(ladder(rule, due), now),
+        )
+        self._add(item)
+        return item
+
+    def open_followup(
+        self, creator: Member, customer: str, cls: str, concern: str, now: datetime
+    ) -> DeadlineItem:
+        """Store a new follow-up whose first visit falls in the cadence's first window."""
+        start = self.time.local(now).date()
+        opens, due = self._visit_window(start, 1, now)
+        item = replace(
+            _draft(FOLLOWUP, customer, FOLLOWUP, creator, now, due, now),
+            opens=opens,
+            cls=cls,
+            concern=concern,
+            cycle_start=start,
+            paused=cls == "C",
+            review="pending" if cls in ("B", "C") else None,
+        )
+        item.rung = next_rung(self.rungs(item), now)
+        self._add(item)
+        return item
+
+    def _add(self, item: DeadlineItem) -> None:
+        """Arm a new item, store it (it takes its number) and keep the tick in step."""
+        self.arm(item)
+        self.items.add(item)
+        self.arm_tick()
+
+    def _owner(self, rule: Rule, platform: str | None, creator: Member, due: datetime) -> Member:
+        """Return who owns a new item: the creator, or the account holder (谁挂号谁催付)."""
+        shared = self.settings.deadlines.shared_platforms
+        if rule.owner != "holder" or platform is None or platform in shared:
+            return creator
+        for account in accounts_of(self.settings.platforms, platform):
+            holder = self.roster.holder(account, due)
+            if holder is not None:
+                return holder
+        return creator
+
+    # ---- the ladder ---------------------------------------------------------------------
+
+    def rungs(self, item: DeadlineItem) -> list[Rung]:
+        """Return the reminder ladder of an item."""
+        if item.kind == FOLLOWUP:
+            if item.opens is None:
+                raise ValueError(f"follow-up {item.id} has no visit window")
+            return [Rung(item.opens, OPEN), Rung(item.due, OVERDUE)]
+        return ladder(self.rule(item.rule), item.due)
+
+    def arm(self, item: DeadlineItem) -> None:
+        """Set ``next_at``, the moment of the item's next rung (None: nothing left to send)."""
+        rungs = self.rungs(item)
+        if item.paused or item.rung >= len(rungs):
+            item.next_at = None
+        else:
+            item.next_at = rungs[item.rung].at
+
+    def arm_tick(self) -> None:
+        """Keep the one deadlines timer at the earliest ``next_at`` of all open items.
+
+        The items are the truth; the timer only says when to look at them next. It is
+        rewritten only when that moment changes, so most commands leave schedule.json alone.
+        """
+        soonest = self.items.soonest_rung()
+        if soonest == self._tick:
+            return
+        if soonest is None:
+            self.scheduler.cancel(TICK)
+        else:
+            self.scheduler.at(TICK, soonest, key=TICK, replace=True)
+        self._tick = soonest
+
+    def tick_fired(self) -> None:
+        """Forget the pending timer: the scheduler dropped it before calling its handler."""
+        self._tick = None
+
+    def rebuild(self) -> None:
+        """Arm the deadlines timer from the open items (after a restore, or a lost file)."""
+        pending = self.scheduler.timers.pending(TICK)
+        self._tick = pending[0].due if pending else None
+        self.arm_tick()
+
+    # ---- follow-up cadence --------------------------------------------------------------
+
+    def _visit_window(self, start: date, visit: int, now: datetime) -> tuple[datetime, datetime]:
+        """Return when a visit opens and falls due, counted from the cycle's first day."""
+        cadence = self.settings.deadlines.cadence
+        opens, due = cadence.window(start, visit, self.settings.timezone)
+        if due <= now:  # the window went by before the previous visit: give until today's end
+            local = self.time.local(now)
+            due = local.replace(hour=cadence.due_at.hour, minute=cadence.due_at.minute)
+            if due <= now:
+                due += timedelta(days=1)
+            opens = now
+        return opens, due
+
+    def reschedule(self, item: DeadlineItem, now: datetime) -> None:
+        """Move the item's visit window to its cycle start and visit, store it and re-arm."""
+        if item.cycle_start is None:
+            raise ValueError(f"item {item.id} is not a follow-up")
+        item.opens, item.due = self._visit_window(item.cycle_start, item.visit, now)
+        item.rung = next_rung(self.rungs(item), now)
+        self.arm(item)
+        self.items.save(item)
+        self.arm_tick()
+
+    def restart_cycle(self, item: DeadlineItem, now: datetime) -> None:
+        """Start the visits over from today (the customer replied, or a lead said go on)."""
+        item.cycle_start = self.time.local(now).date()
+        item.visit = 1
+        self.reschedule(item, now)
+
+    # ---- closing ------------------------------------------------------------------------
+
+    def close(
+        self, item: DeadlineItem, status: str, by: Member | None, now: datetime, note: str = ""
+    ) -> bool:
+        """Archive an item in its last state (its timer goes with it); return if it was late."""
+        item.closing = Closing(status, now, by.user_id if by else None, note)
+        # The tick may still point at this item's next rung; waking for nothing is harmless.
+        self.items.close(item)
+        return is_overdue(item.due, now)
+
+
+def _draft(
+    kind: str,
+    ref: str,
+    rule: str,
+    creator: Member,
+    received: datetime,
+    due: datetime,
+    now: datetime,
+) -> DeadlineItem:
+    """Return a new item its creator owns, created ``now``, before its kind fills in the rest."""
+    return DeadlineItem(
+        kind=kind,
+        ref=ref,
+        rule=rule,
+        owner=creator.user_id,
+        creator=creator.user_id,
+        created=now,
+        received=received,
+        due=due,
+    )
