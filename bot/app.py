@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 from types import ModuleType
 
@@ -34,7 +32,6 @@ from bot.handlers import (
 from bot.handlers.access import AccessTable
 from bot.handlers.common import CommandSpec
 from bot.handlers.context import BotContext
-from bot.persistence.timers import Timer
 from bot.services.container import Services
 from bot.wiring import build_services
 
@@ -43,7 +40,6 @@ log = logging.getLogger(__name__)
 # Order matters only where a feature reads plain messages or photos: check-in first, so a
 # photo captioned /checkin is taken before anything else looks at it.
 FEATURES: tuple[ModuleType, ...] = (core, checkin, handover, remarks, scripts, deadlines)
-BACKUP_AT = (4, 0)  # local time of the daily backup copy
 
 
 def build_application(
@@ -80,8 +76,6 @@ def build_application(
     app.bot_data["svc"] = svc
     app.bot_data["live"] = live
     delivery.connect(app.bot)
-    svc.scheduler.on("core:backup", partial(_backup, svc))
-    svc.scheduler.add_planner(partial(_plan_backups, svc))
 
     commands: dict[str, CommandSpec] = {}
     sections: list[tuple[str, list[CommandSpec]]] = []
@@ -119,7 +113,7 @@ async def _post_init(app: Application) -> None:
     await _set_menus(app, svc)
     if app.bot_data["live"]:
         svc.scheduler.attach(app)
-    svc.store.backup(svc.today(), svc.settings.backup_days)
+    svc.upkeep.backup_now()
     await svc.scheduler.run_due()  # what fell due while the bot was down goes out now, once
 
 
@@ -163,20 +157,3 @@ async def _set_menus(app: Application, svc: Services) -> None:
             await app.bot.set_my_commands(menu, scope=scope)
         except TelegramError as err:
             log.warning("could not set the command menu for %s: %s", scope, err)
-
-
-def _plan_backups(svc: Services, start: datetime, end: datetime) -> None:
-    day = svc.local(start).date()
-    while True:
-        due = datetime.combine(day, datetime.min.time(), tzinfo=svc.settings.timezone).replace(
-            hour=BACKUP_AT[0], minute=BACKUP_AT[1]
-        )
-        if due > end:
-            return
-        if due >= start:
-            svc.scheduler.at("core:backup", due, key=f"core:backup:{day.isoformat()}")
-        day += timedelta(days=1)
-
-
-async def _backup(svc: Services, timer: Timer, _late: bool) -> None:
-    svc.store.backup(svc.local(timer.due).date(), svc.settings.backup_days)

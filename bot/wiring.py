@@ -26,6 +26,7 @@ from bot.services.orders import OrderService
 from bot.services.roster import Roster
 from bot.services.scripts import ScriptService
 from bot.services.team import TeamService
+from bot.services.upkeep import UpkeepService
 
 log = logging.getLogger(__name__)
 
@@ -88,5 +89,12 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
             settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
         ),
         team=TeamService(members),
+        upkeep=UpkeepService(store, time, scheduler, settings.backup_days),
     )
+    # Timers and listeners, in the order features were always planned (ties keep that order).
+    svc.upkeep.register_timers()
+    svc.checkin.register_timers()
+    svc.handover.register_timers()
+    events.on("checkin.recorded", svc.handover.on_checkin)
+    svc.deadlines.start()
     return svc, delivery

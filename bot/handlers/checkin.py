@@ -101,7 +101,6 @@ def register(app: Application, svc: Services) -> None:
     }
     for spec in COMMANDS[1:]:
         add_command(app, spec, handlers[spec.name])
-    svc.checkin.register_timers()
 
 
 # ---- check-in ----

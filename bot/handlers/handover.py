@@ -80,8 +80,6 @@ def register(app: Application, svc: Services) -> None:
     """Wire the handover command, buttons, timers, planner and the check-in listener."""
     add_command(app, COMMANDS[0], handover_command)
     add_button(app, BUTTONS[0], on_button)
-    svc.handover.register_timers()
-    svc.events.on("checkin.recorded", svc.handover.on_checkin)
 
 
 class UsageError(UserError):

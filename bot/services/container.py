@@ -19,6 +19,7 @@ from bot.services.orders import OrderService
 from bot.services.roster import Roster
 from bot.services.scripts import ScriptService
 from bot.services.team import TeamService
+from bot.services.upkeep import UpkeepService
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Services:
     scripts: ScriptService
     deadlines: DeadlineService
     team: TeamService
+    upkeep: UpkeepService
 
     @property
     def clock(self) -> TeamTime:

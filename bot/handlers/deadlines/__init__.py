@@ -81,4 +81,3 @@ def register(app: Application, svc: Services) -> None:
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
     add_button(app, BUTTONS[0], review_decision)
-    svc.deadlines.start()
