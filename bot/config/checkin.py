@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING
 
+from bot.config.base import CoreSettings
 from bot.config.errors import ConfigError
 from bot.config.reader import Section
 from bot.domain.members import parse_work_no
-
-if TYPE_CHECKING:
-    from bot.config.core import CoreSettings
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import checkin, deadlines, handover, remarks, scripts
+from bot.config.base import CoreSettings, Platform
 from bot.config.checkin import CheckinSettings
 from bot.config.deadlines import DeadlinesSettings
 from bot.config.errors import ConfigError
@@ -21,40 +22,6 @@ from bot.domain.shifts import Shift, deadline_within_shift
 
 # Each feature reads its own table with ``bot.config.<name>.parse(section, core)``.
 FEATURE_SECTIONS = ("checkin", "handover", "remarks", "scripts", "deadlines")
-
-
-@dataclass(frozen=True)
-class Platform:
-    """A sales platform and the accounts the team logs in to on it."""
-
-    key: str
-    name: str
-    accounts: tuple[str, ...]
-
-
-@dataclass
-class CoreSettings:
-    """The team-wide part of the settings file, which every feature's settings may read."""
-
-    timezone: ZoneInfo
-    team_chats: tuple[int, ...]
-    leads_chat: int | None
-    shifts: tuple[Shift, ...]
-    platforms: tuple[Platform, ...]
-    members: tuple[Member, ...]
-    shop: dict[str, Any] = field(default_factory=dict)
-    backup_days: int = 14
-    log_days: int = 14
-    source: Path | None = None
-
-    @property
-    def team_chat(self) -> int:
-        """Return the main team chat (the first one listed)."""
-        return self.team_chats[0]
-
-    def shift(self, key: str) -> Shift | None:
-        """Return the shift with this key, or None."""
-        return next((s for s in self.shifts if s.key == key), None)
 
 
 @dataclass(kw_only=True)

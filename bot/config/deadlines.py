@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.config.base import CoreSettings
 from bot.config.errors import ConfigError
 from bot.config.reader import Section
 from bot.domain.deadlines import BUSINESS, CALENDAR, CUTOFF, KINDS, Rule, business_day_hours
 from bot.domain.followup import Cadence
 from bot.domain.members import WEEKDAY_NAMES
 from bot.domain.times import parse_hhmm
-
-if TYPE_CHECKING:
-    from bot.config.core import CoreSettings
 
 # The rules of DOMAIN.md (seeds 004, 000). A [deadlines.rules.<name>] table overrides keys.
 DEFAULT_RULES: dict[str, dict[str, Any]] = {

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import TYPE_CHECKING
 
+from bot.config.base import CoreSettings
 from bot.config.errors import ConfigError
 from bot.config.reader import Section
-
-if TYPE_CHECKING:
-    from bot.config.core import CoreSettings
 
 DEFAULT_URGENT_MARKS = ("!急", "！急", "#急", "【急】", "[急]", "（急）", "(急)", "加急")
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from bot.config.base import CoreSettings
 from bot.config.errors import ConfigError
 from bot.config.reader import Section
 from bot.domain.errors import UserError
 from bot.domain.orders import OrderRules
 from bot.domain.remarks import DEFAULT_COURIERS, DEFAULT_PRECEDENCE, Colour
-
-if TYPE_CHECKING:
-    from bot.config.core import CoreSettings
 
 # Order-number formats of the demo platforms: Taobao and Tmall share Alibaba's 18–19 digit
 # numbers (the account the agent holds tells them apart), JD uses 11–13 digits.

@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.config.base import CoreSettings
 from bot.config.errors import ConfigError
 from bot.config.reader import Section
-
-if TYPE_CHECKING:
-    from bot.config.core import CoreSettings
 
 # A relative folder is read from the project root, so the bot finds it from any working dir.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config.core import Platform
+from bot.config.base import Platform
 from bot.config.deadlines import parse
 from bot.config.reader import Section
 from bot.domain.deadlines import (

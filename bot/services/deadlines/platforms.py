@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config.core import Platform
+from bot.config.base import Platform
 
 
 def platform_of(platforms: tuple[Platform, ...], key: str | None) -> Platform | None:
