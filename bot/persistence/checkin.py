@@ -10,10 +10,22 @@ from tinydb import Query
 
 from bot.domain.checkin import Checkin, Image, Match, Owner, ReuseIndex, Status
 from bot.domain.times import iso, parse_iso
-from bot.persistence.store import Store
+from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
 ARCHIVE = "checkins"
+expect_shape(
+    "checkin",
+    {
+        "records": {"day": str, "shift": str, "work_no": str, "at": str, "status": str},
+        "summaries": {"day": str, "shift": str},
+        "meta": {"name": str},
+    },
+)
+
+
+def _key(doc: Any) -> tuple[str, str, str]:
+    return (doc.get("day"), doc.get("shift"), doc.get("work_no"))
 
 
 def _to_doc(checkin: Checkin) -> dict[str, Any]:
@@ -52,8 +64,11 @@ class CheckinRepo:
         self.store = store
         db = store.db("checkin")
         self._records = db.table("records")
+        self._records.index("key", _key)
         self._summaries = db.table("summaries")
+        self._summaries.index("key", lambda d: (d.get("day"), d.get("shift")))
         self._meta = db.table("meta")
+        self._months: dict[str, list[Checkin]] = {}  # parsed months, dropped on any change
         self._reuse = self._build_reuse_index()
 
     def tracking_since(self, now: datetime) -> datetime:
@@ -66,19 +81,18 @@ class CheckinRepo:
 
     def get(self, day: date, shift: str, work_no: str) -> Checkin | None:
         """Return one member's check-in for one shift occurrence."""
-        doc = self._records.get(
-            (_Q.day == day.isoformat()) & (_Q.shift == shift) & (_Q.work_no == work_no)
-        )
+        doc = self._records.get_by("key", (day.isoformat(), shift, work_no))
         return _from_doc(doc) if doc else None
 
     def save(self, checkin: Checkin) -> None:
         """Insert or replace a check-in."""
-        self._records.upsert(
-            _to_doc(checkin),
-            (_Q.day == checkin.day.isoformat())
-            & (_Q.shift == checkin.shift)
-            & (_Q.work_no == checkin.work_no),
-        )
+        doc = _to_doc(checkin)
+        ids = self._records.ids_by("key", _key(doc))
+        if ids:
+            self._records.update(doc, doc_ids=ids)
+        else:
+            self._records.insert(doc)
+        self._months.pop(doc["day"][:7], None)
         self._reuse.add(checkin)
 
     def for_occurrence(self, day: date, shift: str) -> list[Checkin]:
@@ -92,11 +106,18 @@ class CheckinRepo:
     def for_month(self, year: int, month: int) -> list[Checkin]:
         """Return every check-in of a month, live records winning over archived copies."""
         prefix = f"{year:04d}-{month:02d}"
+        if prefix not in self._months:
+            self._months[prefix] = self._read_month(prefix)
+        return list(self._months[prefix])
+
+    def _read_month(self, prefix: str) -> list[Checkin]:
         found: dict[tuple[str, str, str], Checkin] = {}
         for doc in self.store.archive.read(ARCHIVE, prefix):
             checkin = _from_doc(doc)
             found[(doc["day"], checkin.shift, checkin.work_no)] = checkin
-        for doc in self._records.search(_Q.day.test(lambda d: d.startswith(prefix))):
+        for doc in self._records.raw().values():
+            if not doc["day"].startswith(prefix):
+                continue
             checkin = _from_doc(doc)
             found[(doc["day"], checkin.shift, checkin.work_no)] = checkin
         return sorted(found.values(), key=lambda c: (c.day, c.at))
@@ -117,14 +138,12 @@ class CheckinRepo:
 
     def mark_summarized(self, day: date, shift: str) -> None:
         """Remember that the lead got the summary of one shift occurrence."""
-        self._summaries.upsert(
-            {"day": day.isoformat(), "shift": shift},
-            (_Q.day == day.isoformat()) & (_Q.shift == shift),
-        )
+        if not self.summarized(day, shift):
+            self._summaries.insert({"day": day.isoformat(), "shift": shift})
 
     def summarized(self, day: date, shift: str) -> bool:
         """Whether the summary of one shift occurrence went out."""
-        return self._summaries.contains((_Q.day == day.isoformat()) & (_Q.shift == shift))
+        return bool(self._summaries.ids_by("key", (day.isoformat(), shift)))
 
     def archive_before(self, cutoff: date) -> int:
         """Move check-ins of days before ``cutoff`` to the monthly archive; return how many."""
@@ -137,4 +156,5 @@ class CheckinRepo:
         # appended before removal: a crash in between leaves a copy that reading de-duplicates
         self._records.remove(_Q.day < cutoff.isoformat())
         self._summaries.remove(_Q.day < cutoff.isoformat())
+        self._months.clear()
         return len(old)

@@ -17,11 +17,19 @@ from tinydb import Query
 from tinydb.table import Document, Table
 
 from bot.domain.times import iso
-from bot.persistence.store import Store
+from bot.persistence.storage import IndexedTable
+from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
 ARCHIVE = "deadlines"
 SHARDS = 16
+for _n in range(SHARDS):
+    expect_shape(f"deadlines-{_n:02d}", {"items": {"id": int, "type": str, "ref": str}})
+expect_shape("deadlines", {"meta": {"name": str}})
+
+
+def _ref_key(doc: Any) -> tuple[str, str]:
+    return doc.get("type"), str(doc.get("ref", "")).casefold()
 
 
 class ItemRepo:
@@ -29,19 +37,27 @@ class ItemRepo:
 
     def __init__(self, store: Store, shards: int = SHARDS) -> None:
         self._store = store
-        self._shards: list[Table] = [
-            store.db(f"deadlines-{n:02d}").table("items") for n in range(shards)
-        ]
+        self._shards: list[IndexedTable] = []
+        for n in range(shards):
+            table = store.db(f"deadlines-{n:02d}").table("items")
+            table.index("ref", _ref_key)
+            table.index("refcf", lambda d: str(d.get("ref", "")).casefold())
+            self._shards.append(table)
         self._meta = store.db("deadlines").table("meta")
+        self._meta.index("name")
+        self._highest: int | None = None  # the highest number ever given, found once
 
-    def _shard(self, item_id: int) -> Table:
+    def _shard(self, item_id: int) -> IndexedTable:
         return self._shards[item_id % len(self._shards)]
 
     def add(self, item: dict[str, Any]) -> int:
         """Store a new item and return its number."""
-        highest = max((int(k) for shard in self._shards for k in _raw(shard)), default=0)
-        item_id = max(highest, self._meta_value("last_id", 0)) + 1
+        if self._highest is None:
+            open_ids = (int(k) for shard in self._shards for k in _raw(shard))
+            self._highest = max(max(open_ids, default=0), self._meta_value("last_id", 0))
+        item_id = self._highest + 1
         self._shard(item_id).insert(Document({**item, "id": item_id}, doc_id=item_id))
+        self._highest = item_id
         return item_id
 
     def get(self, item_id: int) -> dict[str, Any] | None:
@@ -59,9 +75,11 @@ class ItemRepo:
         for item_id, fields in changes.items():
             by_shard.setdefault(item_id % len(self._shards), {})[item_id] = fields
         for index, group in by_shard.items():
-            self._shards[index].update_multiple(
-                [(fields, _Q.id == item_id) for item_id, fields in group.items()]
-            )
+
+            def change(doc: dict[str, Any], group: dict[int, dict[str, Any]] = group) -> None:
+                doc.update(group[doc["id"]])
+
+            self._shards[index].update(change, doc_ids=list(group))
 
     def all(self) -> list[dict[str, Any]]:
         """Return every open item."""
@@ -74,16 +92,15 @@ class ItemRepo:
 
     def find(self, kind: str, ref: str) -> dict[str, Any] | None:
         """Return the open item of ``kind`` whose reference (order, customer, ticket) matches."""
-        wanted = ref.casefold()
-        for doc in self.iter():
-            if doc["type"] == kind and doc["ref"].casefold() == wanted:
-                return dict(doc)
-        return None
+        found = [
+            d for shard in self._shards for d in shard.search_by("ref", (kind, ref.casefold()))
+        ]
+        return dict(min(found, key=lambda d: d.doc_id)) if found else None
 
     def find_ref(self, ref: str) -> list[dict[str, Any]]:
         """Return open items of any kind whose reference is ``ref``."""
-        wanted = ref.casefold()
-        return [dict(d) for d in self.iter() if d["ref"].casefold() == wanted]
+        found = [d for shard in self._shards for d in shard.search_by("refcf", ref.casefold())]
+        return [dict(d) for d in sorted(found, key=lambda d: d.doc_id)]
 
     def close(
         self, item_id: int, status: str, at: datetime, by: int | None, **fields: Any
@@ -95,7 +112,11 @@ class ItemRepo:
         record = {**doc, **fields, "status": status, "closed_at": iso(at), "closed_by": by}
         self._store.archive.append(ARCHIVE, record["closed_at"][:7], record)
         if item_id > self._meta_value("last_id", 0):
-            self._meta.upsert({"name": "last_id", "value": item_id}, _Q.name == "last_id")
+            ids = self._meta.ids_by("name", "last_id")
+            if ids:
+                self._meta.update({"value": item_id}, doc_ids=ids)
+            else:
+                self._meta.insert({"name": "last_id", "value": item_id})
         self._shard(item_id).remove(doc_ids=[item_id])
         return record
 
@@ -104,7 +125,7 @@ class ItemRepo:
         return self._store.archive.read(ARCHIVE, month)
 
     def _meta_value(self, name: str, default: Any) -> Any:
-        doc = self._meta.get(_Q.name == name)
+        doc = self._meta.get_by("name", name)
         return doc["value"] if doc else default
 
 

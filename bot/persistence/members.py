@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from tinydb import Query
-
 from bot.domain.members import Member, Role
-from bot.persistence.store import Store
+from bot.persistence.store import Store, expect_shape
 
-_Q = Query()
+expect_shape(
+    "team",
+    {
+        "members": {"user_id": int, "work_no": str, "name": str, "role": str},
+        "join_requests": {"user_id": int, "work_no": str, "name": str},
+    },
+)
 
 
 def _to_doc(member: Member) -> dict[str, Any]:
@@ -33,26 +37,29 @@ class MemberRepo:
     def __init__(self, store: Store) -> None:
         db = store.db("team")
         self._members = db.table("members")
+        self._members.index("user_id")
+        self._members.index("active_work_no", lambda d: None if d.get("removed") else d["work_no"])
         self._requests = db.table("join_requests")
+        self._requests.index("user_id")
 
     def seed(self, members: tuple[Member, ...]) -> list[Member]:
         """Add the members from settings that the data folder does not know yet."""
         added = []
         for member in members:
-            if not self._members.contains(_Q.user_id == member.user_id):
+            if not self._members.ids_by("user_id", member.user_id):
                 self._members.insert(_to_doc(member))
                 added.append(member)
         return added
 
     def get(self, user_id: int) -> Member | None:
         """Return an active member by Telegram user id."""
-        doc = self._members.get(_Q.user_id == user_id)
+        doc = self._members.get_by("user_id", user_id)
         member = _from_doc(doc) if doc else None
         return member if member and not member.removed else None
 
     def by_work_no(self, work_no: str) -> Member | None:
         """Return an active member by 工号."""
-        doc = self._members.get((_Q.work_no == work_no) & (_Q.removed == False))  # noqa: E712
+        doc = self._members.get_by("active_work_no", work_no)
         return _from_doc(doc) if doc else None
 
     def all(self) -> list[Member]:
@@ -66,13 +73,17 @@ class MemberRepo:
 
     def save(self, member: Member) -> None:
         """Insert or replace a member."""
-        self._members.upsert(_to_doc(member), _Q.user_id == member.user_id)
+        ids = self._members.ids_by("user_id", member.user_id)
+        if ids:
+            self._members.update(_to_doc(member), doc_ids=ids)
+        else:
+            self._members.insert(_to_doc(member))
 
     def update(self, user_id: int, **fields: Any) -> None:
         """Change some fields of a stored member."""
         if "role" in fields:
             fields["role"] = fields["role"].name.lower()
-        self._members.update(fields, _Q.user_id == user_id)
+        self._members.update(fields, doc_ids=self._members.ids_by("user_id", user_id))
 
     def add_request(
         self, user_id: int, work_no: str, name: str, username: str | None, at: str
@@ -85,13 +96,17 @@ class MemberRepo:
             "username": username,
             "at": at,
         }
-        self._requests.upsert(doc, _Q.user_id == user_id)
+        ids = self._requests.ids_by("user_id", user_id)
+        if ids:
+            self._requests.update(doc, doc_ids=ids)
+        else:
+            self._requests.insert(doc)
 
     def request(self, user_id: int) -> dict[str, Any] | None:
         """Return a pending join request."""
-        doc = self._requests.get(_Q.user_id == user_id)
+        doc = self._requests.get_by("user_id", user_id)
         return dict(doc) if doc else None
 
     def drop_request(self, user_id: int) -> None:
         """Forget a join request once decided."""
-        self._requests.remove(_Q.user_id == user_id)
+        self._requests.remove(doc_ids=self._requests.ids_by("user_id", user_id))

@@ -1,59 +1,85 @@
-"""A process writing through the atomic storage is killed with SIGKILL; the file stays whole."""
+"""A process writing through the journaled storage is killed with SIGKILL: nothing confirmed
+is lost and every file stays readable."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from bot.persistence.storage import JournalStorage
 from tests.harness import ROOT
 
-ROWS = 1500
+ROWS = 300
 TRIALS = 20
+FULL_EVERY = 40  # every so many steps one write changes every row (a snapshot rewrite)
 
-# The child keeps one table of ROWS documents that all carry the same counter ``v``; every
-# step bumps the counter in one TinyDB write, so any complete state has one value of ``v``
-# on every row, and the value never goes back between trials.
+# The child keeps ROWS documents. Step v writes ``v`` into row ``v % ROWS`` (one journal
+# line) and, every FULL_EVERY steps, ``round = v`` into every row (more documents than a
+# journal line takes, so the snapshot is rewritten); the journal is folded in every few
+# kilobytes. It prints each step once the write returned: a confirmed write.
 CHILD = f"""
 import sys
 from pathlib import Path
+from bot.persistence import storage
 from bot.persistence.storage import open_db
 
+storage.COMPACT_MIN_BYTES = 4096
 db = open_db(Path(sys.argv[1]))
 table = db.table("rows")
 if len(table) == 0:
-    table.insert_multiple({{"n": i, "v": 0, "pad": "客服" * 8}} for i in range({ROWS}))
+    table.insert_multiple({{"r": i, "v": 0, "round": 0, "pad": "客服" * 8}} for i in range({ROWS}))
 v = max(d["v"] for d in table.all())
 print("ready", v, flush=True)
 while True:
     v += 1
-    table.update({{"v": v}})
+    table.update({{"v": v}}, doc_ids=[v % {ROWS} + 1])
+    if v % {FULL_EVERY} == 0:
+        table.update({{"round": v}})
+    print(v, flush=True)
 """
 
 
-def _state(path: Path) -> tuple[int, int]:
-    """Return (rows, counter) of a complete file; fail when it is torn or mixed."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    rows = list(data["rows"].values())
-    values = {row["v"] for row in rows}
-    assert len(rows) == ROWS, f"{len(rows)} rows instead of {ROWS}"
-    assert len(values) == 1, f"rows from different writes: {sorted(values)[:5]}"
-    return len(rows), values.pop()
+def _state(path: Path) -> int:
+    """Return the last step a fresh open sees; fail when any step before it is missing."""
+    data = JournalStorage(path).read() or {}
+    rows = {int(doc_id) - 1: doc for doc_id, doc in data["rows"].items()}
+    assert sorted(rows) == list(range(ROWS)), "rows went missing"
+    last = max(row["v"] for row in rows.values())
+    for r, row in rows.items():
+        # row r holds the latest step v <= last with v % ROWS == r (0 if there was none)
+        expected = last - (last - r) % ROWS
+        assert row["v"] == (expected if expected > 0 else 0), f"row {r}: a write was lost"
+    rounds = {row["round"] for row in rows.values()}
+    assert len(rounds) == 1, f"a whole-table write was torn: {sorted(rounds)[:5]}"
+    latest_round = last - last % FULL_EVERY
+    # the kill may fall between the two writes of a step that ends a round
+    allowed = {latest_round}
+    if last % FULL_EVERY == 0:
+        allowed.add(latest_round - FULL_EVERY)
+    found = rounds.pop()
+    assert found in allowed, f"a whole-table write was lost: round {found} at step {last}"
+    return last
+
+
+def _drain(stream: object, confirmed: list[int]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        if line.strip().isdigit():
+            confirmed.append(int(line))
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_a_writer_killed_at_random_moments_leaves_a_complete_file(tmp_path: Path) -> None:
+def test_a_writer_killed_at_random_moments_loses_no_confirmed_write(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     rng = random.Random(20261123)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    last = -1
     writes_seen = 0
     for trial in range(TRIALS):
         child = subprocess.Popen(
@@ -64,25 +90,24 @@ def test_a_writer_killed_at_random_moments_leaves_a_complete_file(tmp_path: Path
             env=env,
             cwd=ROOT,
         )
+        confirmed: list[int] = []
         try:
             assert child.stdout is not None
             ready = child.stdout.readline().split()
             assert ready and ready[0] == "ready", child.stderr.read() if child.stderr else ""
             started_at = int(ready[1])
-            assert started_at >= last, "the counter went back: a write was lost after a kill"
+            reader = threading.Thread(target=_drain, args=(child.stdout, confirmed))
+            reader.start()
             time.sleep(rng.uniform(0.005, 0.12))
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=10)
-            if child.stdout:
-                child.stdout.close()
-            if child.stderr:
-                child.stderr.close()
+        reader.join(timeout=10)
+        for stream in (child.stdout, child.stderr):
+            if stream:
+                stream.close()
         assert child.returncode == -signal.SIGKILL, f"trial {trial}: child ended on its own"
-        _rows, value = _state(path)
-        assert value >= started_at
-        writes_seen += value - started_at
-        last = value
-    assert writes_seen > TRIALS, "the child barely wrote; the kills did not land during writes"
-    torn = list(tmp_path.glob(".state.json.*.tmp"))
-    assert torn, "no kill landed during a write (no half-written temp file was left behind)"
+        last = _state(path)
+        assert last >= max(confirmed, default=started_at), "a confirmed write was lost"
+        writes_seen += last - started_at
+    assert writes_seen > TRIALS * FULL_EVERY, "the child barely wrote; kills missed the writes"
