@@ -22,6 +22,7 @@ from bot.persistence.storage import (
     write_atomically,
 )
 from bot.persistence.store import Store, mirror_archive
+from tests.harness import Harness
 
 
 def _state(path: Path) -> dict[str, Any]:
@@ -449,3 +450,41 @@ def test_disk_usage_counts_each_part_and_hard_links_once(tmp_path: Path) -> None
     assert usage.live > 0 and usage.archives > 0 and usage.backups > 0
     assert 10_000 <= usage.images < 20_000
     assert usage.total == usage.live + usage.archives + usage.backups + usage.images + usage.other
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        ("orders", '{"orders": {"1": {"order_no": "A1", "updated": "x"}}}', "events"),
+        (
+            "team",
+            '{"members": {"1": {"user_id": "7", "work_no": "1", "name": "a", "role": "agent"}}}',
+            "user_id",
+        ),
+        ("schedule", '{"timers": {"1": {"key": "a", "kind": "b", "due": "c"}}}', "payload"),
+        ("deadlines-03", '{"items": {"3": {"id": 3, "type": "dunning"}}}', "ref"),
+    ],
+)
+def test_a_file_of_the_wrong_shape_is_refused_at_start_naming_what_is_wrong(
+    tmp_path: Path, name: str, content: str, named: str
+) -> None:
+    import bot.persistence.deadlines
+    import bot.persistence.members
+    import bot.persistence.orders
+    import bot.persistence.timers  # noqa: F401
+
+    path = tmp_path / f"{name}.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(StorageCorrupt) as caught:
+        Store(tmp_path).check_all()
+    assert f"{name}.json" in str(caught.value) and named in str(caught.value)
+    assert path.read_text(encoding="utf-8") == content
+
+
+def test_the_bot_does_not_start_over_an_empty_team_file_and_leaves_it(tmp_path: Path) -> None:
+    (tmp_path / "team.json").write_text("", encoding="utf-8")
+    with pytest.raises(StorageCorrupt) as caught:
+        Harness(tmp_path)
+    assert "team.json" in str(caught.value)
+    assert (tmp_path / "team.json").read_text(encoding="utf-8") == ""
+    assert not (tmp_path / "team.json.journal").exists()
