@@ -369,7 +369,7 @@ async def sales(update: Update, context: BotContext) -> None:
     except UserError as err:
         await reply(update, f"{err}\n{SALES_USAGE}")
         return
-    counts = _book(context).sales(
+    counts = _book(context).sales_totals(
         datetime.combine(start, time(0), tzinfo=tz), datetime.combine(end, time(0), tzinfo=tz)
     )
     if not counts:
@@ -378,11 +378,10 @@ async def sales(update: Update, context: BotContext) -> None:
     lines = [f"💰 {label}备注订单统计（按工号，提成依据）："]
     total = 0
     for work_no in sorted(counts, key=int):
-        orders = counts[work_no]
         member = svc.members.by_work_no(work_no)
-        name = member.name if member else orders[-1].current.seller_name  # type: ignore[union-attr]
-        lines.append(f"{work_no}号 {name}：{len(orders)} 单")
-        total += len(orders)
+        name = member.name if member else counts[work_no].seller_name
+        lines.append(f"{work_no}号 {name}：{counts[work_no].count} 单")
+        total += counts[work_no].count
     lines.append(f"合计 {total} 单（订单按首次备注的日期计，归当前备注上的工号）")
     await reply(update, "\n".join(lines))
 
