@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from bot.domain.members import Member, Role
@@ -41,6 +41,23 @@ class MemberRepo:
         self._members.index("active_work_no", lambda d: None if d.get("removed") else d["work_no"])
         self._requests = db.table("join_requests")
         self._requests.index("user_id")
+        # Members parsed once per change of the table: the roster asks for them thousands
+        # of times in a burst of reminders. Callers get copies, so the cache stays as stored.
+        self._cached_at: tuple[int | None, int] | None = None
+        self._by_doc: dict[int, Member] = {}
+        self._active: list[Member] = []
+
+    def _parsed(self, doc_id: int) -> Member:
+        self._refresh()
+        return replace(self._by_doc[doc_id])
+
+    def _refresh(self) -> None:
+        version = self._members.version
+        if version != self._cached_at:
+            self._by_doc = {int(i): _from_doc(d) for i, d in self._members.raw().items()}
+            active = [m for m in self._by_doc.values() if not m.removed]
+            self._active = sorted(active, key=lambda m: (int(m.work_no), m.user_id))
+            self._cached_at = self._members.version
 
     def seed(self, members: tuple[Member, ...]) -> list[Member]:
         """Add the members from settings that the data folder does not know yet."""
@@ -53,19 +70,19 @@ class MemberRepo:
 
     def get(self, user_id: int) -> Member | None:
         """Return an active member by Telegram user id."""
-        doc = self._members.get_by("user_id", user_id)
-        member = _from_doc(doc) if doc else None
+        ids = self._members.ids_by("user_id", user_id)
+        member = self._parsed(ids[0]) if ids else None
         return member if member and not member.removed else None
 
     def by_work_no(self, work_no: str) -> Member | None:
         """Return an active member by 工号."""
-        doc = self._members.get_by("active_work_no", work_no)
-        return _from_doc(doc) if doc else None
+        ids = self._members.ids_by("active_work_no", work_no)
+        return self._parsed(ids[0]) if ids else None
 
     def all(self) -> list[Member]:
         """Return active members ordered by 工号."""
-        members = [_from_doc(d) for d in self._members.all() if not d.get("removed")]
-        return sorted(members, key=lambda m: (int(m.work_no), m.user_id))
+        self._refresh()
+        return [replace(m) for m in self._active]
 
     def with_role(self, minimum: Role) -> list[Member]:
         """Return active members whose role is at least ``minimum``."""

@@ -176,12 +176,14 @@ class JournalStorage(Storage):
             self.write(self._data)
 
     def close(self) -> None:
-        """Fold the journal in when it holds anything, and close it."""
+        """Fold the journal in when it holds anything, and close it (removed when empty)."""
         try:
             self.compact()
         except OSError as err:  # the journal still holds every write; the next start replays it
             log.warning("could not fold %s into %s: %s", self.journal_path, self.path, err)
         self._close_journal()
+        if self._data is not None and not self._journal_bytes:
+            self.journal_path.unlink(missing_ok=True)
 
     def _load(self) -> Data:
         try:
@@ -223,12 +225,14 @@ class JournalStorage(Storage):
         text = json.dumps(marked, ensure_ascii=False, sort_keys=True)
         write_atomically(self.path, text)
         self._snapshot_bytes = len(text.encode("utf-8"))
-        # The snapshot says which lines it holds: a crash before the journal is removed
-        # only leaves lines that the next read skips.
-        if self._journal_bytes or self.journal_path.exists():
-            self._close_journal()
-            self.journal_path.unlink(missing_ok=True)
-            _fsync_folder(self.path.parent)
+        # The snapshot says which lines it holds: a crash before the journal is emptied only
+        # leaves lines that the next read skips. Emptied, not removed, so the next append
+        # needs no new directory entry (and no folder fsync).
+        if self._journal_bytes:
+            if self._fd is None:
+                self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
+            os.ftruncate(self._fd, 0)
+            os.fsync(self._fd)
         self._journal_bytes = 0
 
     def _close_journal(self) -> None:
@@ -387,6 +391,7 @@ class IndexedTable(Table):
         self._keys: dict[str, KeyFunction] = {}
         self._indexes: dict[str, _Index] = {}
         self._indexed_at: int | None = None
+        self._writes = 0
 
     def index(self, name: str, key: KeyFunction | None = None) -> None:
         """Declare an index ``name`` over ``key(doc)`` (default: the field ``name``)."""
@@ -418,6 +423,11 @@ class IndexedTable(Table):
         """Return the stored documents by id, straight from memory (read only)."""
         return self._read_table()
 
+    @property
+    def version(self) -> tuple[int | None, int]:
+        """Return a value that changes whenever the table's contents may have changed."""
+        return self._generation(), self._writes
+
     def _generation(self) -> int | None:
         self._read_table()  # loads the storage (bumping its generation) on first use
         return getattr(self._storage, "generation", None)
@@ -433,6 +443,7 @@ class IndexedTable(Table):
         return self._indexes[name]
 
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
+        self._writes += 1
         storage = self._storage
         if not isinstance(storage, JournalStorage):
             super()._update_table(updater)
