@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +15,7 @@ from bot.domain.checkin import Checkin, Image, Match, Owner, ReuseIndex, Status
 from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store, expect_shape
 
+log = logging.getLogger(__name__)
 _Q = Query()
 ARCHIVE = "checkins"
 expect_shape(
@@ -57,6 +61,53 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+class _ReuseInBackground:
+    """The screenshot index, built on a thread at start so the bot is ready without it.
+
+    Reading every archived check-in takes a second per year of history; the first check-in
+    that needs the index waits for it. Check-ins saved meanwhile are added after the history,
+    the order a build at start would have given them.
+    """
+
+    def __init__(self, job: Callable[[], Callable[[], ReuseIndex]]) -> None:
+        self._build = job()
+        self._index: ReuseIndex | None = None
+        self._failed: BaseException | None = None
+        self._pending: list[Checkin] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="checkin-reuse-index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            index = self._build()
+        except BaseException as err:  # surfaced to the first check-in that needs the index
+            log.exception("building the screenshot index failed")
+            self._failed = err
+            return
+        with self._lock:
+            for checkin in self._pending:
+                index.add(checkin)
+            self._pending.clear()
+            self._index = index
+
+    def add(self, checkin: Checkin) -> None:
+        """Index a check-in just saved."""
+        with self._lock:
+            if self._index is None:
+                self._pending.append(checkin)
+                return
+        self._index.add(checkin)
+
+    def find(self, image: Image, owner: Owner, max_distance: int) -> Match | None:
+        """Wait for the index if it is still being built, then look ``image`` up."""
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        assert self._index is not None
+        return self._index.find(image, owner, max_distance)
+
+
 class CheckinRepo:
     """Check-in records by (day, shift, 工号), and which shifts were already summarised."""
 
@@ -69,7 +120,7 @@ class CheckinRepo:
         self._summaries.index("key", lambda d: (d.get("day"), d.get("shift")))
         self._meta = db.table("meta")
         self._months: dict[str, list[Checkin]] = {}  # parsed months, dropped on any change
-        self._reuse = self._build_reuse_index()
+        self._reuse = _ReuseInBackground(self._build_reuse_index)
 
     def tracking_since(self, now: datetime) -> datetime:
         """Return when check-ins began to be recorded (set to ``now`` the first time)."""
@@ -126,15 +177,21 @@ class CheckinRepo:
         """Return the earlier check-in (not ``owner``'s own) whose screenshot ``image`` reuses."""
         return self._reuse.find(image, owner, max_distance)
 
-    def _build_reuse_index(self) -> ReuseIndex:
-        """Index every screenshot ever recorded: the archive month by month, then the live file."""
-        index = ReuseIndex()
-        for month in self.store.archive.months(ARCHIVE):
-            for doc in self.store.archive.read(ARCHIVE, month):
+    def _build_reuse_index(self) -> Callable[[], ReuseIndex]:
+        """Return the job that indexes every screenshot ever recorded, in history order."""
+        live = [dict(doc) for doc in self._records.raw().values()]  # taken now, on this thread
+        months = self.store.archive.months(ARCHIVE)
+
+        def build() -> ReuseIndex:
+            index = ReuseIndex()
+            for month in months:
+                for doc in self.store.archive.read(ARCHIVE, month):
+                    index.add(_from_doc(doc))
+            for doc in live:
                 index.add(_from_doc(doc))
-        for doc in self._records.all():
-            index.add(_from_doc(doc))
-        return index
+            return index
+
+        return build
 
     def mark_summarized(self, day: date, shift: str) -> None:
         """Remember that the lead got the summary of one shift occurrence."""

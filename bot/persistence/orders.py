@@ -38,7 +38,7 @@ from bot.persistence.store import Store, expect_shape
 log = logging.getLogger(__name__)
 
 ARCHIVE = "orders"
-REPAIR_TAIL_BYTES = 256 * 1024  # a crash can only have kept the last appends out of the live file
+REPAIR_TAIL_BYTES = 64 * 1024  # a crash can only have kept the last appends out of the live file
 expect_shape("orders", {"orders": {"order_no": str, "events": list, "updated": str}})
 expect_shape("sales", {"days": {"day": str, "counts": dict, "names": dict}})
 
