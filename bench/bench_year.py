@@ -162,9 +162,13 @@ class Builder:
         # The live files as the bot leaves them; then the last days' archive records are
         # appended day by day, each day followed by the daily backup.
         self._write_live(store, live)
+        backups = []
         for day, records in tail:
             self._flush(store, records)
+            t0 = time.perf_counter()
             store.backup(day, BACKUP_DAYS)
+            backups.append((time.perf_counter() - t0) * 1000)
+        self.counts["backup_ms_max"] = round(max(backups))
         store.close()
         self.counts["build_s"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
         return dict(self.counts)
@@ -822,6 +826,7 @@ def report(before_path: Path, after_path: Path) -> str:
         ("peak RSS during start (MB)", lambda s: s["startup_after"]["peak_mb"]),
         ("burst: reminder lateness p95 (s)", lambda s: s["commands"]["burst"]["lateness_p95_s"]),
         ("burst: longest loop block (ms)", lambda s: s["commands"]["burst"]["loop_block_max_ms"]),
+        ("daily backup, longest of the last 14 (ms)", lambda s: s["counts"]["backup_ms_max"]),
         ("data folder by du (MB)", lambda s: s["disk_after"]["total_du_mb"]),
         ("backups by du (MB)", lambda s: s["disk_after"].get("backups_du_mb", 0)),
         ("backups, every path summed (MB)", lambda s: s["disk_after"]["backups_every_path_mb"]),
