@@ -15,7 +15,6 @@ from bot.persistence.archive import Archive
 from bot.persistence.storage import (
     JOURNAL_SUFFIX,
     Database,
-    JournalStorage,
     StorageCorrupt,
     open_db,
 )
@@ -110,13 +109,6 @@ class Store:
         for name in sorted(names):
             data = self.db(name).storage.read() or {}  # parsed once: the repositories reuse it
             check_shape(self.root / f"{name}.json", data, SHAPES.get(name, {}))
-
-    def compact(self) -> None:
-        """Fold every open file's journal into its snapshot."""
-        for db in self._dbs.values():
-            storage = db.storage
-            if isinstance(storage, JournalStorage):
-                storage.compact()
 
     def backup(self, today: date, keep_days: int) -> BackupResult:
         """Back up the data folder once a day; a failure is reported, never raised.
