@@ -45,26 +45,26 @@ class MemberRepo:
         db = store.db("team")
         self._members = db.table("members")
         self._members.index("user_id")
-        self._members.index("active_work_no", lambda d: None if d.get("removed") else d["work_no"])
         self._requests = db.table("join_requests")
         self._requests.index("user_id")
         # Members parsed once per change of the table: the roster asks for them thousands
         # of times in a burst of reminders. Callers get copies, so the cache stays as stored.
         self._cached_at: tuple[int | None, int] | None = None
-        self._by_doc: dict[int, Member] = {}
         self._active: list[Member] = []
-
-    def _parsed(self, doc_id: int) -> Member:
-        self._refresh()
-        return _copy(self._by_doc[doc_id])
+        self._by_user: dict[int, Member] = {}
+        self._by_work_no: dict[str, Member] = {}
 
     def _refresh(self) -> None:
         version = self._members.version
         if version != self._cached_at:
-            self._by_doc = {int(i): _from_doc(d) for i, d in self._members.raw().items()}
-            active = [m for m in self._by_doc.values() if not m.removed]
-            self._active = sorted(active, key=lambda m: (int(m.work_no), m.user_id))
-            self._cached_at = self._members.version
+            parsed = [_from_doc(d) for d in self._members.raw().values()]
+            active = sorted(
+                (m for m in parsed if not m.removed), key=lambda m: (int(m.work_no), m.user_id)
+            )
+            self._active = active
+            self._by_user = {m.user_id: m for m in reversed(parsed)}  # the first one wins
+            self._by_work_no = {m.work_no: m for m in reversed(active)}
+            self._cached_at = version
 
     def seed(self, members: tuple[Member, ...]) -> list[Member]:
         """Add the members from settings that the data folder does not know yet."""
@@ -77,14 +77,15 @@ class MemberRepo:
 
     def get(self, user_id: int) -> Member | None:
         """Return an active member by Telegram user id."""
-        ids = self._members.ids_by("user_id", user_id)
-        member = self._parsed(ids[0]) if ids else None
-        return member if member and not member.removed else None
+        self._refresh()
+        member = self._by_user.get(user_id)
+        return _copy(member) if member and not member.removed else None
 
     def by_work_no(self, work_no: str) -> Member | None:
         """Return an active member by 工号."""
-        ids = self._members.ids_by("active_work_no", work_no)
-        return self._parsed(ids[0]) if ids else None
+        self._refresh()
+        member = self._by_work_no.get(work_no)
+        return _copy(member) if member else None
 
     def all(self) -> list[Member]:
         """Return active members ordered by 工号."""

@@ -401,7 +401,12 @@ class IndexedTable(Table):
 
     def ids_by(self, name: str, value: Hashable) -> list[int]:
         """Return the ids of documents whose index ``name`` has ``value``, ascending."""
-        return sorted(int(i) for i in self._index(name).ids.get(value, ()))
+        ids = self._index(name).ids.get(value)
+        if not ids:
+            return []
+        if len(ids) == 1:
+            return [int(next(iter(ids)))]
+        return sorted(int(i) for i in ids)
 
     def get_by(self, name: str, value: Hashable) -> Document | None:
         """Return the document (lowest id) whose index ``name`` has ``value``."""

@@ -17,6 +17,7 @@ from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
+PRUNE_EVERY = timedelta(minutes=10)
 expect_shape(
     "schedule",
     {
@@ -141,6 +142,7 @@ class OutboxRepo:
         self._table = store.db("schedule").table("outbox")
         self._table.index("key")
         self._table.index("unsent", lambda d: d.get("sent_at") is None)
+        self._pruned_at: datetime | None = None
 
     def put(self, note: Notification) -> bool:
         """Queue a notification unless its key was queued or sent already."""
@@ -196,7 +198,14 @@ class OutboxRepo:
             self._table.update({"sent_at": iso(at), "delivered_to": delivered_to}, doc_ids=ids)
 
     def prune(self, now: datetime, keep: timedelta = timedelta(days=3)) -> int:
-        """Move notifications sent before ``now - keep`` to the monthly archive."""
+        """Move notifications sent before ``now - keep`` to the monthly archive.
+
+        Runs after every command; looking through the sent notes more than once every
+        ``PRUNE_EVERY`` would cost each command a scan of three days of notifications.
+        """
+        if self._pruned_at is not None and self._pruned_at <= now < self._pruned_at + PRUNE_EVERY:
+            return 0
+        self._pruned_at = now
         limit = iso(now - keep)
         old = [
             (int(i), d)
