@@ -168,7 +168,9 @@ class Builder:
             t0 = time.perf_counter()
             store.backup(day, BACKUP_DAYS)
             backups.append((time.perf_counter() - t0) * 1000)
-        self.counts["backup_ms_max"] = round(max(backups))
+        # the first backup over a folder copies whatever the earlier scheme did not keep
+        self.counts["backup_ms_first"] = round(backups[0])
+        self.counts["backup_ms_max"] = round(max(backups[1:] or backups))
         store.close()
         self.counts["build_s"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
         return dict(self.counts)
@@ -826,7 +828,8 @@ def report(before_path: Path, after_path: Path) -> str:
         ("peak RSS during start (MB)", lambda s: s["startup_after"]["peak_mb"]),
         ("burst: reminder lateness p95 (s)", lambda s: s["commands"]["burst"]["lateness_p95_s"]),
         ("burst: longest loop block (ms)", lambda s: s["commands"]["burst"]["loop_block_max_ms"]),
-        ("daily backup, longest of the last 14 (ms)", lambda s: s["counts"]["backup_ms_max"]),
+        ("first daily backup (ms)", lambda s: s["counts"].get("backup_ms_first", "–")),
+        ("longest of the 13 later daily backups (ms)", lambda s: s["counts"]["backup_ms_max"]),
         ("data folder by du (MB)", lambda s: s["disk_after"]["total_du_mb"]),
         ("backups by du (MB)", lambda s: s["disk_after"].get("backups_du_mb", 0)),
         ("backups, every path summed (MB)", lambda s: s["disk_after"]["backups_every_path_mb"]),

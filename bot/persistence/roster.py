@@ -94,6 +94,25 @@ class RosterRepo:
         self.store = store
         self._changes = store.db("roster").table("changes")
         self._changes.index("day")
+        # A day's changes parsed once per change of the table: the roster asks for every
+        # member and day of a month in /attendance, and for every item in a reminder burst.
+        self._cached_at: tuple[int | None, int] | None = None
+        self._days: dict[str, tuple[list[DayOff], list[Swap], list[Assignment]]] = {}
+
+    def _day(self, day: date) -> tuple[list[DayOff], list[Swap], list[Assignment]]:
+        version = self._changes.version
+        if version != self._cached_at:
+            self._days = {}
+            self._cached_at = version
+        key = day.isoformat()
+        if key not in self._days:
+            docs = self._changes.search_by("day", key)
+            self._days[key] = (
+                [_off(d) for d in docs if d["type"] == "off"],
+                [_swap(d) for d in docs if d["type"] == "swap"],
+                [_assignment(d) for d in docs if d["type"] == "assign"],
+            )
+        return self._days[key]
 
     def add_off(self, off: DayOff) -> None:
         """Record a day off or leave (replacing one already recorded for that member and day)."""
@@ -117,18 +136,15 @@ class RosterRepo:
 
     def offs(self, day: date) -> list[DayOff]:
         """Return the days off recorded for ``day``."""
-        docs = self._changes.search_by("day", day.isoformat())
-        return [_off(d) for d in docs if d["type"] == "off"]
+        return list(self._day(day)[0])
 
     def swaps(self, day: date) -> list[Swap]:
         """Return the swaps recorded for ``day``."""
-        docs = self._changes.search_by("day", day.isoformat())
-        return [_swap(d) for d in docs if d["type"] == "swap"]
+        return list(self._day(day)[1])
 
     def assignments(self, day: date, shift: str) -> list[Assignment]:
         """Return the assignments of one shift occurrence."""
-        docs = self._changes.search_by("day", day.isoformat())
-        return [_assignment(d) for d in docs if d["type"] == "assign" and d["shift"] == shift]
+        return [a for a in self._day(day)[2] if a.shift == shift]
 
     def remove_for(self, work_no: str, day: date) -> list[str]:
         """Drop the day off and swaps of one member on one day; return what was dropped."""

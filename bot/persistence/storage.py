@@ -165,6 +165,12 @@ class JournalStorage(Storage):
             except OSError as err:  # the write is in the journal; folding it in can wait
                 log.warning("could not fold %s into %s: %s", self.journal_path, self.path, err)
 
+    def current_generation(self) -> int:
+        """Return the generation of the memory copy, loading it first if need be."""
+        if self._data is None:
+            self.read()
+        return self.generation
+
     def invalidate(self) -> None:
         """Forget the memory copy; the next read reloads snapshot and journal from disk."""
         self._data = None
@@ -434,8 +440,10 @@ class IndexedTable(Table):
         return self._generation(), self._writes
 
     def _generation(self) -> int | None:
-        self._read_table()  # loads the storage (bumping its generation) on first use
-        return getattr(self._storage, "generation", None)
+        storage = self._storage
+        if isinstance(storage, JournalStorage):
+            return storage.current_generation()
+        return None
 
     def _index(self, name: str) -> _Index:
         generation = self._generation()
