@@ -327,8 +327,8 @@ class Delivery:
 
     def _backoff(self, attempts: int) -> timedelta:
         """Return the wait before try ``attempts + 1``: doubling, capped, with jitter."""
-        base = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
-        return timedelta(seconds=base * self._rng.uniform(0.5, 1.5))
+        base = BACKOFF_FIRST * 2 ** min(attempts - 1, 16)
+        return timedelta(seconds=min(base * self._rng.uniform(0.5, 1.5), BACKOFF_MAX))
 
     def _mark(self, keys: list[str], delivered_to: str) -> None:
         self.outbox.mark_sent(keys, self.clock.now(), delivered_to)

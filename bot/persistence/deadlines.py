@@ -16,16 +16,23 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from tinydb import Query
 from tinydb.table import Document, Table
 
 from bot.domain.deadline_item import DUNNING, FOLLOWUP, Attempt, Closing, DeadlineItem, Visit
 from bot.domain.times import iso, parse_iso
-from bot.persistence.store import Store
+from bot.persistence.storage import IndexedTable
+from bot.persistence.store import Store, expect_shape
 
-_Q = Query()
 ARCHIVE = "deadlines"
 SHARDS = 16
+for _n in range(SHARDS):
+    expect_shape(f"deadlines-{_n:02d}", {"items": {"id": int, "type": str, "ref": str}})
+expect_shape("deadlines", {"meta": {"name": str}})
+
+
+def _ref_key(doc: Any) -> tuple[str, str]:
+    return doc.get("type"), str(doc.get("ref", "")).casefold()
+
 
 Doc = dict[str, Any]
 
@@ -131,19 +138,27 @@ class ItemRepo:
 
     def __init__(self, store: Store, shards: int = SHARDS) -> None:
         self._store = store
-        self._shards: list[Table] = [
-            store.db(f"deadlines-{n:02d}").table("items") for n in range(shards)
-        ]
+        self._shards: list[IndexedTable] = []
+        for n in range(shards):
+            table = store.db(f"deadlines-{n:02d}").table("items")
+            table.index("ref", _ref_key)
+            table.index("refcf", lambda d: str(d.get("ref", "")).casefold())
+            self._shards.append(table)
         self._meta = store.db("deadlines").table("meta")
+        self._meta.index("name")
+        self._highest: int | None = None  # the highest number ever given, found once
 
-    def _shard(self, item_id: int) -> Table:
+    def _shard(self, item_id: int) -> IndexedTable:
         return self._shards[item_id % len(self._shards)]
 
     def add(self, item: DeadlineItem) -> None:
         """Store a new item under the next free number, which it takes as its ``id``."""
-        highest = max((int(k) for shard in self._shards for k in _raw(shard)), default=0)
-        item.id = max(highest, self._meta_value("last_id", 0)) + 1
+        if self._highest is None:  # found once; then counted up in memory
+            open_ids = (int(k) for shard in self._shards for k in _raw(shard))
+            self._highest = max(max(open_ids, default=0), self._meta_value("last_id", 0))
+        item.id = self._highest + 1
         self._shard(item.id).insert(Document(to_doc(item), doc_id=item.id))
+        self._highest = item.id
 
     def get(self, item_id: int) -> DeadlineItem | None:
         """Return an open item by number."""
@@ -160,7 +175,12 @@ class ItemRepo:
         for item in items:
             by_shard.setdefault(item.id % len(self._shards), []).append(item)
         for index, group in by_shard.items():
-            self._shards[index].update_multiple([(to_doc(i), _Q.id == i.id) for i in group])
+            docs = {i.id: to_doc(i) for i in group}
+
+            def change(doc: dict[str, Any], docs: dict[int, Doc] = docs) -> None:
+                doc.update(docs[doc["id"]])
+
+            self._shards[index].update(change, doc_ids=list(docs))
 
     def all(self) -> list[DeadlineItem]:
         """Return every open item."""
@@ -168,16 +188,15 @@ class ItemRepo:
 
     def find(self, kind: str, ref: str) -> DeadlineItem | None:
         """Return the open item of ``kind`` whose reference (order, customer, ticket) matches."""
-        wanted = ref.casefold()
-        for doc in self._docs():
-            if doc["type"] == kind and doc["ref"].casefold() == wanted:
-                return from_doc(doc)
-        return None
+        found = [
+            d for shard in self._shards for d in shard.search_by("ref", (kind, ref.casefold()))
+        ]
+        return from_doc(min(found, key=lambda d: d.doc_id)) if found else None
 
     def find_ref(self, ref: str) -> list[DeadlineItem]:
         """Return open items of any kind whose reference is ``ref``."""
-        wanted = ref.casefold()
-        return [from_doc(d) for d in self._docs() if d["ref"].casefold() == wanted]
+        found = [d for shard in self._shards for d in shard.search_by("refcf", ref.casefold())]
+        return [from_doc(d) for d in sorted(found, key=lambda d: d.doc_id)]
 
     def owned_by(self, user_id: int) -> list[DeadlineItem]:
         """Return the open items a member owns."""
@@ -204,7 +223,11 @@ class ItemRepo:
         record = {**stored, **to_doc(item)}
         self._store.archive.append(ARCHIVE, record["closed_at"][:7], record)
         if item.id > self._meta_value("last_id", 0):
-            self._meta.upsert({"name": "last_id", "value": item.id}, _Q.name == "last_id")
+            ids = self._meta.ids_by("name", "last_id")
+            if ids:
+                self._meta.update({"value": item.id}, doc_ids=ids)
+            else:
+                self._meta.insert({"name": "last_id", "value": item.id})
         self._shard(item.id).remove(doc_ids=[item.id])
 
     def closed(self, month: str) -> Iterator[DeadlineItem]:
@@ -217,7 +240,7 @@ class ItemRepo:
             yield from _raw(shard).values()
 
     def _meta_value(self, name: str, default: Any) -> Any:
-        doc = self._meta.get(_Q.name == name)
+        doc = self._meta.get_by("name", name)
         return doc["value"] if doc else default
 
 

@@ -15,10 +15,18 @@ from tinydb import Query
 
 from bot.domain.handover import Item
 from bot.domain.times import iso, parse_iso
-from bot.persistence.store import Store
+from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
 ARCHIVE = "handover"
+expect_shape(
+    "handover",
+    {
+        "items": {"id": int, "from_occ": str, "to_occ": str, "text": str},
+        "written": {"occ": str, "member_id": int, "nothing": bool, "at": str},
+        "meta": {"name": str},
+    },
+)
 _MOMENTS = ("created_at", "ack_due", "urgent_due", "acked_at", "done_at")
 _FIELDS = {f.name for f in fields(Item)}
 
@@ -55,8 +63,13 @@ class HandoverRepo:
         self._store = store
         db = store.db("handover")
         self._items = db.table("items")
+        self._items.index("id")
+        self._items.index("to_occ")
         self._written = db.table("written")
+        self._written.index("occ")
+        self._written.index("who", lambda d: (d.get("occ"), d.get("member_id")))
         self._meta = db.table("meta")
+        self._closed = store.archive.index_by(ARCHIVE, lambda d: str(d["id"]))
 
     def next_id(self) -> int:
         """Return a new item number (never reused, also after items are archived)."""
@@ -71,24 +84,30 @@ class HandoverRepo:
 
     def save(self, item: Item) -> None:
         """Store an item's new state; a closed item moves to the archive."""
+        ids = self._items.ids_by("id", item.id)
         if item.done:
             self._store.archive.append(ARCHIVE, _month_of(item.from_occ), to_doc(item))
-            self._items.remove(_Q.id == item.id)
+            if ids:
+                self._items.remove(doc_ids=ids)
+        elif ids:
+            self._items.update(to_doc(item), doc_ids=ids)
         else:
-            self._items.upsert(to_doc(item), _Q.id == item.id)
+            self._items.insert(to_doc(item))
 
     def get(self, number: int) -> Item | None:
         """Return an open item by number."""
-        doc = self._items.get(_Q.id == number)
+        doc = self._items.get_by("id", number)
         return from_doc(doc) if doc else None
 
     def find_closed(self, number: int, months: int = 3) -> Item | None:
         """Return a closed item by number from the last few archived months, newest first."""
-        for month in reversed(self._store.archive.months(ARCHIVE)[-months:]):
-            for doc in self._store.archive.read(ARCHIVE, month):
-                if doc.get("id") == number:
-                    return from_doc(doc)
-        return None
+        recent = set(self._store.archive.months(ARCHIVE)[-months:])
+        docs = [
+            d
+            for d in self._closed.find(str(number))
+            if _month_of(str(d.get("from_occ", ""))) in recent
+        ]
+        return from_doc(docs[-1]) if docs else None
 
     def open_items(self) -> list[Item]:
         """Return every open item, oldest first."""
@@ -96,7 +115,9 @@ class HandoverRepo:
 
     def for_target(self, occ: str) -> list[Item]:
         """Return the open items addressed to one shift occurrence."""
-        return [i for i in self.open_items() if i.to_occ == occ]
+        return sorted(
+            (from_doc(d) for d in self._items.search_by("to_occ", occ)), key=lambda i: i.id
+        )
 
     def written_on(self, day: date) -> list[Item]:
         """Return every item written in a shift that started on ``day`` (open and closed)."""
@@ -109,14 +130,16 @@ class HandoverRepo:
 
     def mark_written(self, occ: str, member_id: int, nothing: bool, at: datetime) -> None:
         """Record that a member handed over (or said there is nothing) in a shift."""
-        self._written.upsert(
-            {"occ": occ, "member_id": member_id, "nothing": nothing, "at": iso(at)},
-            (_Q.occ == occ) & (_Q.member_id == member_id),
-        )
+        doc = {"occ": occ, "member_id": member_id, "nothing": nothing, "at": iso(at)}
+        ids = self._written.ids_by("who", (occ, member_id))
+        if ids:
+            self._written.update(doc, doc_ids=ids)
+        else:
+            self._written.insert(doc)
 
     def written(self, occ: str) -> dict[int, bool]:
         """Return who wrote a handover in a shift: member id → whether it said "nothing"."""
-        return {d["member_id"]: d["nothing"] for d in self._written.search(_Q.occ == occ)}
+        return {d["member_id"]: d["nothing"] for d in self._written.search_by("occ", occ)}
 
     def nothing_on(self, day: date) -> list[tuple[str, int, datetime]]:
         """Return (occurrence, member id, when) of every "nothing to hand over" on ``day``."""

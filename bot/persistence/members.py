@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from tinydb import Query
-
 from bot.domain.members import JoinRequest, Member, Role
 from bot.domain.times import iso, parse_iso
-from bot.persistence.store import Store
+from bot.persistence.store import Store, expect_shape
 
-_Q = Query()
+expect_shape(
+    "team",
+    {
+        "members": {"user_id": int, "work_no": str, "name": str, "role": str},
+        "join_requests": {"user_id": int, "work_no": str, "name": str},
+    },
+)
 
 
 def _to_doc(member: Member) -> dict[str, Any]:
@@ -19,6 +23,13 @@ def _to_doc(member: Member) -> dict[str, Any]:
     doc["role"] = member.role.name.lower()
     doc["days_off"] = list(member.days_off)
     return doc
+
+
+def _copy(member: Member) -> Member:
+    """Return a shallow copy (every field is immutable); dataclasses.replace is 10× slower."""
+    copy = object.__new__(Member)
+    copy.__dict__.update(member.__dict__)
+    return copy
 
 
 def _from_doc(doc: dict[str, Any]) -> Member:
@@ -34,32 +45,53 @@ class MemberRepo:
     def __init__(self, store: Store) -> None:
         db = store.db("team")
         self._members = db.table("members")
+        self._members.index("user_id")
         self._requests = db.table("join_requests")
+        self._requests.index("user_id")
+        # Members parsed once per change of the table: the roster asks for them thousands
+        # of times in a burst of reminders. Callers get copies, so the cache stays as stored.
+        self._cached_at: tuple[int | None, int] | None = None
+        self._active: list[Member] = []
+        self._by_user: dict[int, Member] = {}
+        self._by_work_no: dict[str, Member] = {}
+
+    def _refresh(self) -> None:
+        version = self._members.version
+        if version != self._cached_at:
+            parsed = [_from_doc(d) for d in self._members.raw().values()]
+            active = sorted(
+                (m for m in parsed if not m.removed), key=lambda m: (int(m.work_no), m.user_id)
+            )
+            self._active = active
+            self._by_user = {m.user_id: m for m in reversed(parsed)}  # the first one wins
+            self._by_work_no = {m.work_no: m for m in reversed(active)}
+            self._cached_at = version
 
     def seed(self, members: tuple[Member, ...]) -> list[Member]:
         """Add the members from settings that the data folder does not know yet."""
         added = []
         for member in members:
-            if not self._members.contains(_Q.user_id == member.user_id):
+            if not self._members.ids_by("user_id", member.user_id):
                 self._members.insert(_to_doc(member))
                 added.append(member)
         return added
 
     def get(self, user_id: int) -> Member | None:
         """Return an active member by Telegram user id."""
-        doc = self._members.get(_Q.user_id == user_id)
-        member = _from_doc(doc) if doc else None
-        return member if member and not member.removed else None
+        self._refresh()
+        member = self._by_user.get(user_id)
+        return _copy(member) if member and not member.removed else None
 
     def by_work_no(self, work_no: str) -> Member | None:
         """Return an active member by 工号."""
-        doc = self._members.get((_Q.work_no == work_no) & (_Q.removed == False))  # noqa: E712
-        return _from_doc(doc) if doc else None
+        self._refresh()
+        member = self._by_work_no.get(work_no)
+        return _copy(member) if member else None
 
     def all(self) -> list[Member]:
         """Return active members ordered by 工号."""
-        members = [_from_doc(d) for d in self._members.all() if not d.get("removed")]
-        return sorted(members, key=lambda m: (int(m.work_no), m.user_id))
+        self._refresh()
+        return [_copy(m) for m in self._active]
 
     def with_role(self, minimum: Role) -> list[Member]:
         """Return active members whose role is at least ``minimum``."""
@@ -76,13 +108,17 @@ class MemberRepo:
 
     def save(self, member: Member) -> None:
         """Insert or replace a member."""
-        self._members.upsert(_to_doc(member), _Q.user_id == member.user_id)
+        ids = self._members.ids_by("user_id", member.user_id)
+        if ids:
+            self._members.update(_to_doc(member), doc_ids=ids)
+        else:
+            self._members.insert(_to_doc(member))
 
     def update(self, user_id: int, **fields: Any) -> None:
         """Change some fields of a stored member."""
         if "role" in fields:
             fields["role"] = fields["role"].name.lower()
-        self._members.update(fields, _Q.user_id == user_id)
+        self._members.update(fields, doc_ids=self._members.ids_by("user_id", user_id))
 
     def add_request(self, request: JoinRequest) -> None:
         """Record (or refresh) someone's request to join."""
@@ -93,11 +129,15 @@ class MemberRepo:
             "username": request.username,
             "at": iso(request.at),
         }
-        self._requests.upsert(doc, _Q.user_id == request.user_id)
+        ids = self._requests.ids_by("user_id", request.user_id)
+        if ids:
+            self._requests.update(doc, doc_ids=ids)
+        else:
+            self._requests.insert(doc)
 
     def request(self, user_id: int) -> JoinRequest | None:
         """Return a pending join request."""
-        doc = self._requests.get(_Q.user_id == user_id)
+        doc = self._requests.get_by("user_id", user_id)
         if doc is None:
             return None
         return JoinRequest(
@@ -110,4 +150,4 @@ class MemberRepo:
 
     def drop_request(self, user_id: int) -> None:
         """Forget a join request once decided."""
-        self._requests.remove(_Q.user_id == user_id)
+        self._requests.remove(doc_ids=self._requests.ids_by("user_id", user_id))

@@ -13,10 +13,11 @@ from tinydb import Query
 
 from bot.domain.roster_rules import Assignment, DayOff, Swap
 from bot.domain.times import iso, parse_iso
-from bot.persistence.store import Store
+from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
 ARCHIVE = "roster"
+expect_shape("roster", {"changes": {"type": str, "day": str}})
 
 
 def _off_doc(off: DayOff) -> dict[str, Any]:
@@ -92,13 +93,38 @@ class RosterRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._changes = store.db("roster").table("changes")
+        self._changes.index("day")
+        # A day's changes parsed once per change of the table: the roster asks for every
+        # member and day of a month in /attendance, and for every item in a reminder burst.
+        self._cached_at: tuple[int | None, int] | None = None
+        self._days: dict[str, tuple[list[DayOff], list[Swap], list[Assignment]]] = {}
+
+    def _day(self, day: date) -> tuple[list[DayOff], list[Swap], list[Assignment]]:
+        version = self._changes.version
+        if version != self._cached_at:
+            self._days = {}
+            self._cached_at = version
+        key = day.isoformat()
+        if key not in self._days:
+            docs = self._changes.search_by("day", key)
+            self._days[key] = (
+                [_off(d) for d in docs if d["type"] == "off"],
+                [_swap(d) for d in docs if d["type"] == "swap"],
+                [_assignment(d) for d in docs if d["type"] == "assign"],
+            )
+        return self._days[key]
 
     def add_off(self, off: DayOff) -> None:
         """Record a day off or leave (replacing one already recorded for that member and day)."""
-        self._changes.upsert(
-            _off_doc(off),
-            (_Q.type == "off") & (_Q.work_no == off.work_no) & (_Q.day == off.day.isoformat()),
-        )
+        ids = [
+            d.doc_id
+            for d in self._changes.search_by("day", off.day.isoformat())
+            if d["type"] == "off" and d["work_no"] == off.work_no
+        ]
+        if ids:
+            self._changes.update(_off_doc(off), doc_ids=ids)
+        else:
+            self._changes.insert(_off_doc(off))
 
     def add_swap(self, swap: Swap) -> None:
         """Record a swap."""
@@ -110,26 +136,21 @@ class RosterRepo:
 
     def offs(self, day: date) -> list[DayOff]:
         """Return the days off recorded for ``day``."""
-        docs = self._changes.search((_Q.type == "off") & (_Q.day == day.isoformat()))
-        return [_off(d) for d in docs]
+        return list(self._day(day)[0])
 
     def swaps(self, day: date) -> list[Swap]:
         """Return the swaps recorded for ``day``."""
-        docs = self._changes.search((_Q.type == "swap") & (_Q.day == day.isoformat()))
-        return [_swap(d) for d in docs]
+        return list(self._day(day)[1])
 
     def assignments(self, day: date, shift: str) -> list[Assignment]:
         """Return the assignments of one shift occurrence."""
-        docs = self._changes.search(
-            (_Q.type == "assign") & (_Q.day == day.isoformat()) & (_Q.shift == shift)
-        )
-        return [_assignment(d) for d in docs]
+        return [a for a in self._day(day)[2] if a.shift == shift]
 
     def remove_for(self, work_no: str, day: date) -> list[str]:
         """Drop the day off and swaps of one member on one day; return what was dropped."""
         key = day.isoformat()
         dropped = []
-        for doc in self._changes.search(_Q.day == key):
+        for doc in self._changes.search_by("day", key):
             if doc["type"] == "off" and doc["work_no"] == work_no:
                 dropped.append(f"{doc['kind']}")
             elif doc["type"] == "swap" and work_no in (doc["first"], doc["second"]):

@@ -2,21 +2,73 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-
-from tinydb import TinyDB
+from typing import Any
 
 from bot.persistence.archive import Archive
-from bot.persistence.storage import AtomicJSONStorage, open_db
+from bot.persistence.storage import (
+    JOURNAL_SUFFIX,
+    Database,
+    StorageCorrupt,
+    open_db,
+)
 
 log = logging.getLogger(__name__)
 
-_NOT_DATA = {"backups", "logs", "images", "tmp"}
+_NOT_DATA = {"backups", "logs", "images", "tmp", "archive"}
+BACKUPS = "backups"
+MIRROR = "archive"  # backups/archive: one copy of the append-only archives, kept up to date
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """What a daily backup did: the folder written (None when today's exists), or why not."""
+
+    day: date
+    path: Path | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the data folder is backed up for the day."""
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    """Bytes on disk of the data folder's parts (hard-linked files counted once)."""
+
+    live: int
+    archives: int
+    backups: int
+    images: int
+    other: int
+
+    @property
+    def total(self) -> int:
+        """Return the bytes of the whole folder."""
+        return self.live + self.archives + self.backups + self.images + self.other
+
+
+Shape = dict[str, dict[str, type | tuple[type, ...]]]
+# What each repository needs in its live files: file name → table → field → type(s).
+SHAPES: dict[str, Shape] = {}
+
+
+def expect_shape(name: str, shape: Shape) -> None:
+    """Declare the fields a repository needs in the tables of ``<name>.json``.
+
+    ``Store.check_all`` then refuses a file whose documents lack one or hold the wrong type,
+    naming the file, table, document and field, instead of the bot failing later in the
+    middle of a command. Repositories call this when their module is imported.
+    """
+    SHAPES.setdefault(name, {}).update(shape)
 
 
 class Store:
@@ -26,48 +78,79 @@ class Store:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.archive = Archive(self.root / "archive")
-        self._dbs: dict[str, TinyDB] = {}
+        self._dbs: dict[str, Database] = {}
         self._remove_stale_temp_files()
 
     def _remove_stale_temp_files(self) -> None:
-        # A process killed during an atomic write leaves its temp file; the live file is
-        # whole, so the leftover is garbage that would otherwise pile up crash after crash.
-        for stale in self.root.glob(".*.json.*.tmp"):
-            log.warning("removing %s left by an interrupted write", stale)
-            stale.unlink(missing_ok=True)
+        # A process killed during an atomic write leaves its temp file (``.<name>.*.tmp``,
+        # next to the file it was replacing, in any sub-folder); an image write leaves
+        # ``*.partial``. The real files are whole, so the leftovers are garbage that would
+        # otherwise pile up crash after crash.
+        for folder, dirs, files in os.walk(self.root):
+            if Path(folder) == self.root / BACKUPS:
+                dirs[:] = [d for d in dirs if not (d.startswith(".") and d.endswith(".partial"))]
+            for name in files:
+                if (name.startswith(".") and name.endswith(".tmp")) or name.endswith(".partial"):
+                    stale = Path(folder) / name
+                    log.warning("removing %s left by an interrupted write", stale)
+                    stale.unlink(missing_ok=True)
 
-    def db(self, name: str) -> TinyDB:
+    def db(self, name: str) -> Database:
         """Return the TinyDB of ``<root>/<name>.json`` (opened once)."""
         if name not in self._dbs:
             self._dbs[name] = open_db(self.root / f"{name}.json")
         return self._dbs[name]
 
     def check_all(self) -> None:
-        """Parse every live file now, so a damaged one stops the bot at start."""
-        for path in sorted(self.root.glob("*.json")):
-            AtomicJSONStorage(path).read()  # the same checks TinyDB's reads will meet later
+        """Read every live file now (snapshot and journal), so a damaged one stops the start."""
+        suffix = ".json" + JOURNAL_SUFFIX
+        names = {p.name[: -len(".json")] for p in self.root.glob("*.json")}
+        names |= {p.name[: -len(suffix)] for p in self.root.glob(f"*{suffix}")}
+        for name in sorted(names):
+            data = self.db(name).storage.read() or {}  # parsed once: the repositories reuse it
+            check_shape(self.root / f"{name}.json", data, SHAPES.get(name, {}))
 
-    def backup(self, today: date, keep_days: int) -> Path | None:
-        """Copy the data folder to ``backups/<date>`` once a day; drop copies past the keep."""
-        backups = self.root / "backups"
+    def backup(self, today: date, keep_days: int) -> BackupResult:
+        """Back up the data folder once a day; a failure is reported, never raised.
+
+        ``backups/<date>/`` gets the live files gzip-compressed (snapshots and journals as
+        they are; restoring is gunzip into the data folder) and any other data sub-folder;
+        ``backups/archive/`` is one copy of the append-only archives, each file extended by
+        what was appended since the last backup. Copies past ``keep_days`` are dropped.
+        """
+        backups = self.root / BACKUPS
         target = backups / today.isoformat()
-        made = None
-        if not target.exists():
-            tmp = backups / f".{today.isoformat()}.partial"
+        tmp = backups / f".{today.isoformat()}.partial"
+        try:
+            made = None
+            if not target.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir(parents=True)
+                self._copy_live(tmp)
+                mirror_archive(self.archive.root, backups / MIRROR)
+                tmp.rename(target)
+                made = target
+                log.info("backup written to %s", target)
+            self._prune_backups(backups, today - timedelta(days=keep_days))
+        except OSError as err:
             shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            previous = _latest_backup(backups, before=today)
-            for item in self.root.iterdir():
-                if item.name in _NOT_DATA or item.name.startswith("."):
-                    continue
-                if item.is_dir():
-                    shutil.copytree(item, tmp / item.name, copy_function=_copier(previous, tmp))
-                else:
-                    shutil.copy2(item, tmp / item.name)
-            tmp.rename(target)
-            made = target
-            log.info("backup written to %s", target)
-        cutoff = today - timedelta(days=keep_days)  # keep today and the keep_days - 1 before
+            log.exception("backup of %s failed", today)
+            return BackupResult(today, error=f"{today.isoformat()} 的数据备份失败：{err}")
+        return BackupResult(today, path=made)
+
+    def _copy_live(self, folder: Path) -> None:
+        for item in sorted(self.root.iterdir()):
+            if item.name in _NOT_DATA or item.name.startswith("."):
+                continue
+            if item.is_dir():
+                shutil.copytree(item, folder / item.name)
+            else:
+                with open(item, "rb") as src, gzip.open(folder / f"{item.name}.gz", "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+
+    @staticmethod
+    def _prune_backups(backups: Path, cutoff: date) -> None:
+        # keep the cutoff's day + 1 … today: ``keep_days`` copies
         for old in backups.iterdir():
             try:
                 day = date.fromisoformat(old.name)
@@ -75,48 +158,92 @@ class Store:
                 continue
             if day <= cutoff:
                 shutil.rmtree(old, ignore_errors=True)
-        return made
+
+    def disk_usage(self) -> DiskUsage:
+        """Return the bytes the data folder takes, by part (for an admin's status view)."""
+        seen: set[tuple[int, int]] = set()
+        parts = {"live": 0, "archives": 0, "backups": 0, "images": 0, "other": 0}
+        for folder, _dirs, files in os.walk(self.root):
+            relative = Path(folder).relative_to(self.root).parts
+            part = {"archive": "archives", BACKUPS: "backups", "images": "images"}.get(
+                relative[0] if relative else "", "other" if relative else "live"
+            )
+            for name in files:
+                try:
+                    info = os.lstat(os.path.join(folder, name))
+                except FileNotFoundError:
+                    continue
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+                parts[part] += info.st_blocks * 512
+        return DiskUsage(**parts)
 
     def close(self) -> None:
-        """Close every open database."""
+        """Close every open database (folding in their journals)."""
         for db in self._dbs.values():
             db.close()
         self._dbs.clear()
 
 
-def _latest_backup(backups: Path, before: date) -> Path | None:
-    """Return the newest complete backup older than ``before``."""
-    days = []
-    for folder in backups.iterdir() if backups.exists() else ():
-        try:
-            days.append((date.fromisoformat(folder.name), folder))
-        except ValueError:
-            continue
-    earlier = [d for d in days if d[0] < before]
-    return max(earlier)[1] if earlier else None
+def check_shape(path: Path, data: dict[str, Any], shape: Shape) -> None:
+    """Raise StorageCorrupt naming the first document that lacks a field or has a wrong type."""
+    for table, fields in shape.items():
+        for doc_id, doc in data.get(table, {}).items():
+            for field, kind in fields.items():
+                if field not in doc:
+                    raise StorageCorrupt(path, f"表 {table} 第 {doc_id} 条缺少字段 {field}")
+                if not isinstance(doc[field], kind):
+                    raise StorageCorrupt(
+                        path, f"表 {table} 第 {doc_id} 条的字段 {field} 类型不对：{doc[field]!r}"
+                    )
 
 
-def _copier(previous: Path | None, tmp: Path) -> Callable[[str, str], object]:
-    """Return a copy function that hard-links files unchanged since the previous backup.
+def mirror_archive(source: Path, mirror: Path) -> int:
+    """Bring ``mirror`` up to date with the append-only ``source``; return bytes copied.
 
-    Monthly archives only grow, and old months never change: linking them to yesterday's
-    copy (never to the live file) keeps 14 daily backups from holding 14 copies of history.
+    A mirrored file that is a prefix of its source gets only the new tail; one that is not
+    (the source was repaired or replaced) is copied whole, atomically.
     """
+    copied = 0
+    if not source.exists():
+        return 0
+    for src in sorted(source.rglob("*.jsonl")):
+        dst = mirror / src.relative_to(source)
+        size = src.stat().st_size
+        have = dst.stat().st_size if dst.exists() else -1
+        if have == size and _same_tail(src, dst, size):
+            continue
+        if 0 <= have < size and _same_tail(src, dst, have):
+            with open(src, "rb") as reader, open(dst, "ab") as writer:
+                reader.seek(have)
+                shutil.copyfileobj(reader, writer)
+                writer.flush()
+                os.fsync(writer.fileno())
+            copied += size - have
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _copy_atomically(src, dst)
+        copied += size
+    return copied
 
-    def copy(src: str, dst: str) -> object:
-        if previous is not None:
-            earlier = previous / Path(dst).relative_to(tmp)
-            source = os.stat(src)
-            try:
-                kept = os.stat(earlier)
-            except FileNotFoundError:
-                kept = None
-            if kept and (kept.st_size, kept.st_mtime_ns) == (source.st_size, source.st_mtime_ns):
-                try:
-                    os.link(earlier, dst)
-                    return dst
-                except OSError:  # a filesystem without hard links: copy as before
-                    pass
-        return shutil.copy2(src, dst)
 
-    return copy
+def _same_tail(src: Path, dst: Path, length: int, probe: int = 4096) -> bool:
+    """Whether the last ``probe`` bytes of ``dst`` equal ``src`` at the same place."""
+    start = max(0, length - probe)
+    with open(src, "rb") as a, open(dst, "rb") as b:
+        a.seek(start)
+        b.seek(start)
+        return a.read(length - start) == b.read(length - start)
+
+
+def _copy_atomically(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".{dst.name}.copy.tmp")
+    try:
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -14,9 +14,18 @@ from tinydb import Query
 from tinydb.table import Table
 
 from bot.domain.times import iso, parse_iso
-from bot.persistence.store import Store
+from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
+PRUNE_EVERY = timedelta(minutes=10)
+expect_shape(
+    "schedule",
+    {
+        "timers": {"key": str, "kind": str, "due": str, "payload": dict},
+        "outbox": {"key": str, "due": str, "recipient": dict, "text": str},
+        "meta": {"name": str},
+    },
+)
 
 
 @dataclass
@@ -49,7 +58,9 @@ class TimerRepo:
     def __init__(self, store: Store) -> None:
         db = store.db("schedule")
         self._timers = db.table("timers")
+        self._timers.index("key")
         self._meta = db.table("meta")
+        self._meta.index("name")
 
     def put(self, timer: Timer) -> bool:
         """Store a timer unless one with its key is pending; return whether it was added."""
@@ -120,16 +131,21 @@ class TimerRepo:
         return len(ids)
 
     def _doc_id(self, key: str) -> int | None:
-        return next((int(i) for i, d in _raw(self._timers).items() if d["key"] == key), None)
+        ids = self._timers.ids_by("key", key)
+        return ids[0] if ids else None
 
     def meta(self, name: str) -> Any:
         """Return a bookkeeping value."""
-        doc = self._meta.get(_Q.name == name)
+        doc = self._meta.get_by("name", name)
         return doc["value"] if doc else None
 
     def set_meta(self, name: str, value: Any) -> None:
         """Store a bookkeeping value."""
-        self._meta.upsert({"name": name, "value": value}, _Q.name == name)
+        ids = self._meta.ids_by("name", name)
+        if ids:
+            self._meta.update({"value": value}, doc_ids=ids)
+        else:
+            self._meta.insert({"name": name, "value": value})
 
     @staticmethod
     def _timer(doc: dict[str, Any]) -> Timer:
@@ -142,6 +158,9 @@ class OutboxRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._table = store.db("schedule").table("outbox")
+        self._table.index("key")
+        self._table.index("unsent", lambda d: d.get("sent_at") is None)
+        self._pruned_at: datetime | None = None
 
     def put(self, note: Notification) -> bool:
         """Queue a notification unless its key was queued or sent already."""
@@ -149,10 +168,10 @@ class OutboxRepo:
 
     def put_many(self, notes: list[Notification]) -> int:
         """Queue notifications whose keys are new, in one write; return how many."""
-        known = {d["key"] for d in _raw(self._table).values()}
+        known: set[str] = set()
         fresh = []
         for note in notes:
-            if note.key in known:
+            if note.key in known or self._table.ids_by("key", note.key):
                 continue
             known.add(note.key)
             fresh.append(
@@ -172,10 +191,11 @@ class OutboxRepo:
     def due(self, now: datetime) -> list[Notification]:
         """Return unsent notifications due (and not waiting to retry) at ``now``, oldest first."""
         limit = iso(now)
+        raw = _raw(self._table)
         docs = [
-            (int(i), d)
-            for i, d in _raw(self._table).items()
-            if d["sent_at"] is None and _ready_at(d) <= limit
+            (i, raw[str(i)])
+            for i in self._table.ids_by("unsent", True)
+            if _ready_at(raw[str(i)]) <= limit
         ]
         docs.sort(key=lambda p: (p[1]["due"], p[0]))
         return [
@@ -193,7 +213,8 @@ class OutboxRepo:
 
     def next_due(self) -> datetime | None:
         """Return the earliest moment an unsent notification is to go (or be retried)."""
-        dues = [_ready_at(d) for d in _raw(self._table).values() if d["sent_at"] is None]
+        raw = _raw(self._table)
+        dues = [_ready_at(raw[str(i)]) for i in self._table.ids_by("unsent", True)]
         return parse_iso(min(dues)) if dues else None
 
     def mark_sending(self, keys: list[str], at: datetime) -> None:
@@ -210,31 +231,37 @@ class OutboxRepo:
         Telegram may or may not have shown them; they go out once more marked as possibly
         repeated rather than being lost. Return how many.
         """
+        raw = _raw(self._table)
         keys = [
-            d["key"]
-            for d in _raw(self._table).values()
-            if d["sent_at"] is None and d.get("sending")
+            raw[str(i)]["key"]
+            for i in self._table.ids_by("unsent", True)
+            if raw[str(i)].get("sending")
         ]
         self._set(keys, {"sending": None, "unconfirmed": True})
         return len(keys)
 
     def _set(self, keys: list[str], fields: dict[str, Any]) -> None:
-        wanted = set(keys)
-        ids = [int(i) for i, d in _raw(self._table).items() if d["key"] in wanted]
+        ids = sorted({i for key in keys for i in self._table.ids_by("key", key)})
         if ids:
             self._table.update(fields, doc_ids=ids)
 
     def mark_sent(self, keys: list[str], at: datetime, delivered_to: str) -> None:
         """Record that these notifications went out."""
-        wanted = set(keys)
-        ids = [int(i) for i, d in _raw(self._table).items() if d["key"] in wanted]
+        ids = sorted({i for key in keys for i in self._table.ids_by("key", key)})
         if ids:
             self._table.update(
                 {"sent_at": iso(at), "delivered_to": delivered_to, "sending": None}, doc_ids=ids
             )
 
     def prune(self, now: datetime, keep: timedelta = timedelta(days=3)) -> int:
-        """Move notifications sent before ``now - keep`` to the monthly archive."""
+        """Move notifications sent before ``now - keep`` to the monthly archive.
+
+        Runs after every command; looking through the sent notes more than once every
+        ``PRUNE_EVERY`` would cost each command a scan of three days of notifications.
+        """
+        if self._pruned_at is not None and self._pruned_at <= now < self._pruned_at + PRUNE_EVERY:
+            return 0
+        self._pruned_at = now
         limit = iso(now - keep)
         old = [
             (int(i), d)

@@ -254,18 +254,14 @@ class OrderService:
         ]
 
     def sales_per_seller(self, first: date, end: date) -> list[SellerSales]:
-        """Count orders first remarked on days ``[first, end)`` per 工号, by 工号."""
-        counts = self.sales(
-            datetime.combine(first, time(0), tzinfo=self.tz),
-            datetime.combine(end, time(0), tzinfo=self.tz),
-        )
+        """Count orders first remarked on days ``[first, end)`` per 工号, from the day totals."""
+        totals = self.repo.sales(first, end)
         rows = []
-        for work_no in sorted(counts, key=int):
-            orders = counts[work_no]
+        for work_no in sorted(totals, key=int):
             member = self.members.by_work_no(work_no)
             # A member who left is still credited, under the name the order recorded.
-            name = member.name if member else orders[-1].versions[-1].seller_name
-            rows.append(SellerSales(work_no, name, len(orders)))
+            name = member.name if member else totals[work_no].seller_name
+            rows.append(SellerSales(work_no, name, totals[work_no].count))
         return rows
 
     def sales(self, start: datetime, end: datetime) -> dict[str, list[Order]]:

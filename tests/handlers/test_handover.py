@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.domain.shifts import ShiftOccurrence
 from bot.persistence.handover import HandoverRepo
+from bot.persistence.storage import JournalStorage
 from bot.transport.local import Sent
 from tests.harness import Harness
 
@@ -449,7 +451,7 @@ async def test_closed_items_move_to_the_monthly_archive(bot: Harness) -> None:
     await bot.advance("2026-11-23 16:50")
     await bot.send("2", "/handover 客户问发票\n买家要求换货")
     await bot.send("5", "/handover done 1")
-    live = (bot.data_dir / "handover.json").read_text(encoding="utf-8")
+    live = json.dumps(JournalStorage(bot.data_dir / "handover.json").read(), ensure_ascii=False)
     assert "买家要求换货" in live and "客户问发票" not in live
     archived = list(bot.svc.store.archive.read("handover", "2026-11"))
     assert [r["id"] for r in archived] == [1]

@@ -334,3 +334,61 @@ def test_an_event_the_live_file_missed_in_a_crash_is_restored_at_start(tmp_path:
     order = reopened.get("123456789012")
     assert order is not None and order.current is not None
     assert order.current.canonical == "1号客服、发圆通快递"
+
+
+# ---- the day totals behind /sales, and archived orders ----------------------------------
+
+
+def test_sales_totals_follow_every_remark_as_the_full_computation_does(tmp_path: Path) -> None:
+    book = book_at(tmp_path)
+    november = (datetime(2026, 11, 1, tzinfo=TZ), datetime(2026, 12, 1, tzinfo=TZ))
+    book.write_remark("123456789012", "标准", author=ZHANG, seller=ZHANG, at=NOW, platform="jd")
+    book.repo.sales(date(2026, 11, 1), date(2026, 12, 1))  # the first report builds them
+    book.write_remark("123456789013", "标准", author=ZHANG, seller=ZHANG, at=NOW, platform="jd")
+    december = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)
+    book.write_remark("123456789013", "标准", author=LEAD, seller=LI, at=december, platform=None)
+    book.write_remark("123456789014", "标准", author=LI, seller=LI, at=december, platform="jd")
+    book.record_dunning("123456789015", "未接电话", LI, december)  # no remark: no sale
+    for start, end in (november, (december.replace(day=1, hour=0), datetime(2027, 1, 1))):
+        end = end.replace(tzinfo=TZ)
+        full = {k: len(v) for k, v in book.sales(start, end).items()}
+        totals = book.repo.sales(start.date(), end.date())
+        assert {k: t.count for k, t in totals.items()} == full
+    assert book.repo.sales(date(2026, 11, 1), date(2026, 12, 1))["2"].seller_name == "李四"
+    day = book.repo.sales(NOW.date(), NOW.date() + timedelta(days=1))
+    assert {k: t.count for k, t in day.items()} == {"1": 1, "2": 1}
+
+
+def test_sales_totals_over_an_older_data_folder_are_built_once_from_the_archive(
+    tmp_path: Path,
+) -> None:
+    book = book_at(tmp_path)
+    book.write_remark("123456789012", "标准", author=ZHANG, seller=ZHANG, at=NOW, platform="jd")
+    book.write_remark("123456789012", "标准", author=LEAD, seller=LI, at=NOW, platform=None)
+    assert not (tmp_path / "sales.json").exists()  # no report yet: the totals are not kept
+    reopened = book_at(tmp_path)
+    totals = reopened.repo.sales(date(2026, 11, 1), date(2026, 12, 1))
+    assert {k: t.count for k, t in totals.items()} == {"2": 1}
+
+
+def test_an_order_no_longer_live_is_read_from_its_archived_lines_only(tmp_path: Path) -> None:
+    book = book_at(tmp_path)
+    book.write_remark("123456789012", "发顺丰", author=ZHANG, seller=ZHANG, at=NOW, platform="jd")
+    for n in range(30):
+        book.write_remark(f"1234567{n:05d}", "标准", author=LI, seller=LI, at=NOW, platform="jd")
+    later = NOW + timedelta(days=40)
+    book.write_remark("123456789099", "标准", author=LI, seller=LI, at=later, platform="jd")
+    reopened = book_at(tmp_path)
+    assert reopened.repo.live_count() == 1
+    reads: list[list[int]] = []
+    original = reopened.repo.store.archive.read_at
+
+    def counted(name: str, month: str, offsets: list[int]) -> list[dict[str, object]]:
+        reads.append(offsets)
+        return original(name, month, offsets)
+
+    reopened.repo.store.archive.read_at = counted  # type: ignore[method-assign]
+    old = reopened.get("123456789012")
+    assert old is not None and old.current is not None
+    assert old.current.canonical == "1号客服、发顺丰快递"
+    assert reads == [[0]]  # one line of one month, not the month's 31 records

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.deadline_item import DUNNING, FOLLOWUP, Attempt, Closing, Visit
 from bot.persistence.deadlines import ItemRepo, from_doc, to_doc
+from bot.persistence.storage import JournalStorage
 from bot.persistence.store import Store
 
 # Documents as the dict-based version stored them (copied from its data folder).
@@ -132,5 +133,10 @@ def test_an_item_from_before_the_single_tick_loads_and_keeps_keys_it_does_not_kn
     assert item is not None and item.next_at is None and item.attempts == []
     item.owner = 100013
     repo.save(item)
-    stored = json.loads((tmp_path / "deadlines-01.json").read_text(encoding="utf-8"))["items"]["1"]
+    stored = _stored(tmp_path / "deadlines-01.json")["items"]["1"]
     assert stored["owner"] == 100013 and stored["job"] == "deadlines:1"
+
+
+def _stored(path: Path) -> dict[str, Any]:
+    """Return what a fresh start reads from a data file (its snapshot and its journal)."""
+    return JournalStorage(path).read() or {}

@@ -1,14 +1,14 @@
-"""A process writing through the atomic storage is killed with SIGKILL inside a write.
+"""A process writing through the journaled storage is killed with SIGKILL inside a write.
 
-The child pauses at each stage of ``write_atomically`` (through the test-only
-``storage.pause_hook``), says which stage and which value it is writing, and waits for the
-parent's go-ahead; the parent kills it at the stage under test, so every run kills it at
-exactly that point, and then checks what is on disk.
+The child pauses at a chosen stage of a write (``storage.pause_hook``: half a journal line
+written, the line durable but unconfirmed, a snapshot half written, whole, in place, or in
+place with the journal not yet emptied), says so, and waits; the parent kills it there. So
+every trial kills it exactly inside a write, with no timing, and then checks that nothing
+confirmed is lost and every file stays readable.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,145 +17,125 @@ from pathlib import Path
 
 import pytest
 
-from bot.persistence.storage import open_db
+from bot.persistence.storage import JournalStorage
 from tests.harness import ROOT
 
-ROWS = 1500
-STAGES = ["half-written", "synced", "replaced"]
+ROWS = 300
+FULL_EVERY = 20  # every so many steps one write changes every row (a snapshot rewrite)
 
-# The child bumps the counter ``v`` on every row in one TinyDB write.
-CHILD = """
+# The child keeps ROWS documents. Step v writes ``v`` into row ``v % ROWS`` (one journal
+# line) and, every FULL_EVERY steps, ``round = v`` into every row (more documents than a
+# journal line takes, so the snapshot is rewritten); the journal is folded in every few
+# kilobytes. It prints each step once the write returned: a confirmed write.
+CHILD = f"""
 import sys
 from pathlib import Path
 from bot.persistence import storage
+from bot.persistence.storage import open_db
 
-db = storage.open_db(Path(sys.argv[1]))
-table = db.table("rows")
-v = max(d["v"] for d in table.all()) + 1
+storage.COMPACT_MIN_BYTES = 4096
+stage, nth = sys.argv[2], int(sys.argv[3])
+seen = 0
+v = 0
 
 
-def pause(stage):
-    print(stage, v, flush=True)
-    if sys.stdin.readline() != "go\\n":
-        raise SystemExit("the parent stopped answering")
+def pause(reached):
+    global seen
+    if reached != stage:
+        return
+    seen += 1
+    if seen == nth:
+        print("paused", reached, v, flush=True)
+        sys.stdin.readline()  # killed while waiting here
 
 
 storage.pause_hook = pause
-table.update({"v": v})
-print("done", v, flush=True)
+db = open_db(Path(sys.argv[1]))
+table = db.table("rows")
+if len(table) == 0:
+    table.insert_multiple({{"r": i, "v": 0, "round": 0, "pad": "客服" * 8}} for i in range({ROWS}))
+v = max(d["v"] for d in table.all())
+if {{d["round"] for d in table.all()}} != {{v - v % {FULL_EVERY}}}:
+    table.update({{"round": v - v % {FULL_EVERY}}})  # finish the step a kill interrupted
+print("ready", v, flush=True)
+while True:
+    v += 1
+    table.update({{"v": v}}, doc_ids=[v % {ROWS} + 1])
+    if v % {FULL_EVERY} == 0:
+        table.update({{"round": v}})
+    print(v, flush=True)
 """
 
 
-def _seed(path: Path) -> dict[str, dict[str, dict[str, object]]]:
-    """Write ROWS rows with ``v`` = 0; return the data as stored."""
-    db = open_db(path)
-    db.table("rows").insert_multiple({"n": i, "v": 0, "pad": "客服" * 8} for i in range(ROWS))
-    db.close()
-    return json.loads(path.read_text(encoding="utf-8"))
+def _state(path: Path) -> int:
+    """Return the last step a fresh open sees; fail when any step before it is missing."""
+    data = JournalStorage(path).read() or {}
+    rows = {int(doc_id) - 1: doc for doc_id, doc in data["rows"].items()}
+    assert sorted(rows) == list(range(ROWS)), "rows went missing"
+    last = max(row["v"] for row in rows.values())
+    for r, row in rows.items():
+        # row r holds the latest step v <= last with v % ROWS == r (0 if there was none)
+        expected = last - (last - r) % ROWS
+        assert row["v"] == (expected if expected > 0 else 0), f"row {r}: a write was lost"
+    rounds = {row["round"] for row in rows.values()}
+    assert len(rounds) == 1, f"a whole-table write was torn: {sorted(rounds)[:5]}"
+    latest_round = last - last % FULL_EVERY
+    # the kill may fall between the two writes of a step that ends a round
+    allowed = {latest_round}
+    if last % FULL_EVERY == 0:
+        allowed.add(latest_round - FULL_EVERY)
+    found = rounds.pop()
+    assert found in allowed, f"a whole-table write was lost: round {found} at step {last}"
+    return last
 
 
-def _encoded(data: dict[str, dict[str, dict[str, object]]], v: int) -> str:
-    """Return the file text the storage writes for ``data`` with every row's ``v`` set."""
-    bumped = {
-        table: {k: {**row, "v": v} for k, row in rows.items()} for table, rows in data.items()
-    }
-    return json.dumps(bumped, ensure_ascii=False, sort_keys=True)
+STAGES = (
+    "journal-half",
+    "journal-synced",
+    "half-written",
+    "synced",
+    "replaced",
+    "snapshot-in-place",
+)
 
 
-def _run_child_until(path: Path, stop_at: str | None) -> tuple[list[str], int]:
-    """Run one write in a child, let it past each stage until ``stop_at``, then SIGKILL it.
-
-    Return the stages (and ``done``) the child announced and its exit status.
-    """
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-    )
-    assert child.stdin and child.stdout and child.stderr
-    announced: list[str] = []
-    try:
-        while True:
-            line = child.stdout.readline().split()
-            if not line or line[0] == "done":
-                announced += line[:1]
-                break
-            assert line[1] == "1", f"the child wrote {line[1]}, not the next value 1"
-            announced.append(line[0])
-            if line[0] == stop_at:
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_writer_killed_inside_each_stage_of_a_write_loses_no_confirmed_write(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed_at: list[str] = []
+    for nth in (1, 3):
+        for stage in STAGES:
+            child = subprocess.Popen(
+                [sys.executable, "-c", CHILD, str(path), stage, str(nth)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=ROOT,
+            )
+            confirmed: list[int] = []
+            try:
+                assert child.stdout is not None
+                while True:
+                    line = child.stdout.readline()
+                    assert line, child.stderr.read() if child.stderr else "the child ended"
+                    words = line.split()
+                    if words[0] == "paused":
+                        killed_at.append(words[1])
+                        break
+                    if words[0].isdigit():
+                        confirmed.append(int(words[0]))
+            finally:
                 child.send_signal(signal.SIGKILL)
-                break
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        status = child.wait(timeout=30)
-        errors = child.stderr.read()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=30)
-        for stream in (child.stdin, child.stdout, child.stderr):
-            stream.close()
-    assert "Traceback" not in errors, errors
-    return announced, status
-
-
-def _temps(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f".{path.name}.*.tmp"))
-
-
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_a_writer_killed_halfway_through_the_temp_file_leaves_the_old_file_whole(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "state.json"
-    data = _seed(path)
-    old = path.read_text(encoding="utf-8")
-    new = _encoded(data, 1)
-    announced, status = _run_child_until(path, "half-written")
-    assert (announced, status) == (["half-written"], -signal.SIGKILL)
-    assert path.read_text(encoding="utf-8") == old
-    [temp] = _temps(path)
-    assert temp.read_text(encoding="utf-8") == new[: len(new) // 2]  # killed inside the write
-    assert {row["v"] for row in open_db(path).table("rows").all()} == {0}
-
-
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_a_writer_killed_with_the_new_file_synced_but_not_in_place_leaves_the_old_file(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "state.json"
-    data = _seed(path)
-    old = path.read_text(encoding="utf-8")
-    announced, status = _run_child_until(path, "synced")
-    assert (announced, status) == (["half-written", "synced"], -signal.SIGKILL)
-    assert path.read_text(encoding="utf-8") == old
-    [temp] = _temps(path)
-    assert temp.read_text(encoding="utf-8") == _encoded(data, 1)
-    assert {row["v"] for row in open_db(path).table("rows").all()} == {0}
-
-
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_a_writer_killed_right_after_the_replace_leaves_the_new_file_whole(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "state.json"
-    data = _seed(path)
-    announced, status = _run_child_until(path, "replaced")
-    assert (announced, status) == (STAGES, -signal.SIGKILL)
-    assert path.read_text(encoding="utf-8") == _encoded(data, 1)
-    assert _temps(path) == []
-    rows = open_db(path).table("rows").all()
-    assert len(rows) == ROWS and {row["v"] for row in rows} == {1}
-
-
-def test_a_writer_let_past_every_pause_finishes_its_write(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    data = _seed(path)
-    announced, status = _run_child_until(path, None)
-    assert (announced, status) == ([*STAGES, "done"], 0)
-    assert path.read_text(encoding="utf-8") == _encoded(data, 1)
-    assert _temps(path) == []
+                child.wait(timeout=10)
+                for stream in (child.stdin, child.stdout, child.stderr):
+                    if stream:
+                        stream.close()
+            assert child.returncode == -signal.SIGKILL
+            last = _state(path)
+            assert last >= max(confirmed, default=0), f"{stage}: a confirmed write was lost"
+    assert sorted(set(killed_at)) == sorted(STAGES)
