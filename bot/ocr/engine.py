@@ -1,0 +1,67 @@
+"""The OCR engine itself (RapidOCR on onnxruntime): loaded once, fed one image at a time.
+
+Runs inside the worker process (bot/ocr/worker.py), never on the bot's event loop: decoding a
+phone photo and reading it take seconds of CPU.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from functools import cache
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from bot.domain.screen_text import TextLine
+
+MIN_SIDE = 400  # a longer side below this holds no readable screen
+THREADS = int(os.environ.get("BOT_OCR_THREADS", "0"))  # 0: onnxruntime's default (all cores)
+
+
+class ImageProblem(ValueError):
+    """The image cannot be read; the message says why, in Chinese."""
+
+
+@cache
+def engine() -> Any:
+    """Return the RapidOCR engine, loading its bundled models on first use."""
+    # imported here: it loads OpenCV and onnxruntime, which only the worker needs
+    from rapidocr_onnxruntime import RapidOCR
+
+    if THREADS > 0:
+        return RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1)
+    return RapidOCR()
+
+
+def prepare(data: bytes, max_side: int) -> tuple[Any, float, tuple[int, int]]:
+    """Return the image as a BGR array no longer than ``max_side``, the scale and the size."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            size = opened.size
+            if max(size) < MIN_SIDE:
+                raise ImageProblem(f"图片太小（{size[0]}×{size[1]} 像素），看不清账号和时间")
+            # a JPEG decodes straight at 1/2, 1/4 or 1/8 size: a phone photo costs far less
+            opened.draft("RGB", (max_side, max_side))
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+    except Image.DecompressionBombError:
+        raise ImageProblem("图片像素过多，无法识别") from None
+    except (UnidentifiedImageError, OSError):
+        raise ImageProblem("无法打开图片（不是图片文件，或文件已损坏）") from None
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    scale = image.size[0] / size[0] if image.size[0] != size[0] else 1.0
+    return np.asarray(image)[:, :, ::-1].copy(), scale, size
+
+
+def read_lines(data: bytes, max_side: int) -> tuple[list[TextLine], tuple[int, int]]:
+    """Return the lines of text in an image with boxes in its own pixels, and its size."""
+    pixels, scale, size = prepare(data, max_side)
+    found, _ = engine()(pixels)
+    lines = []
+    for points, text, score in found or ():
+        xs = [p[0] / scale for p in points]
+        ys = [p[1] / scale for p in points]
+        lines.append(TextLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score)))
+    return lines, size
