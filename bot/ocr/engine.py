@@ -17,7 +17,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from bot.domain.screen_text import TextLine
 
 MIN_SIDE = 400  # a longer side below this holds no readable screen
-THREADS = int(os.environ.get("BOT_OCR_THREADS", "0"))  # 0: onnxruntime's default (all cores)
+# onnxruntime threads; one leaves the other core to the bot, and on a busy two-core machine
+# it read faster than two (bench/RESULTS.md). 0 = onnxruntime's default, one per core.
+THREADS = int(os.environ.get("BOT_OCR_THREADS", "1"))
 
 
 class ImageProblem(ValueError):

@@ -49,7 +49,7 @@ class ScreenReader:
         *,
         command: Sequence[str] = WORKER,
         start_limit: float = 60.0,
-        threads: int = 0,
+        threads: int = 1,
     ) -> None:
         self.time_limit = time_limit
         self.max_side = max_side
