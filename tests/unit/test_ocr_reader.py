@@ -124,8 +124,10 @@ def test_a_photo_taken_upright_is_turned_as_the_camera_said() -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
     Image.new("RGB", (800, 600), "grey").save(buffer, "JPEG", exif=exif)
-    pixels, _, _ = prepare(buffer.getvalue(), 1920)
-    assert pixels.shape == (800, 600, 3)
+    pixels, scale, size = prepare(buffer.getvalue(), 1920)
+    assert pixels.shape == (800, 600, 3) and size == (600, 800) and scale == 1.0
+    small, scale, size = prepare(buffer.getvalue(), 640)
+    assert small.shape == (640, 480, 3) and size == (600, 800) and scale == 0.8
 
 
 def test_a_screenshot_within_the_size_limit_is_read_as_it_is() -> None:
