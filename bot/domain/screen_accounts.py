@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from bot.domain.screen_text import Presence, SeenAccount, TextLine, normalize, presence_of
 
+# An account shown twice keeps the state that matters most to the lead.
+SEVERITY = {Presence.UNKNOWN: 0, Presence.ONLINE: 1, Presence.AWAY: 2, Presence.OFFLINE: 3}
+
 
 @dataclass(frozen=True)
 class _Named:
@@ -34,15 +37,9 @@ def find_accounts(
         presence, word = _state_of(item, lines, named, used)
         found = SeenAccount(item.account, presence, word, item.line.text)
         earlier = seen.get(item.account)
-        if earlier is None or _rank(found.presence) > _rank(earlier.presence):
+        if earlier is None or SEVERITY[found.presence] > SEVERITY[earlier.presence]:
             seen[item.account] = found
     return tuple(seen.values())
-
-
-def _rank(presence: Presence) -> int:
-    return {Presence.UNKNOWN: 0, Presence.ONLINE: 1, Presence.AWAY: 2, Presence.OFFLINE: 3}[
-        presence
-    ]
 
 
 def _alias_table(aliases: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
