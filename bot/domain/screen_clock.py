@@ -38,8 +38,10 @@ class _Timed:
 
 
 def parse_date(text: str, today: date) -> tuple[date | None, str]:
-    """Return the first date in ``text`` and the text without it (a yearless date takes the
-    year that puts it nearest ``today``)."""
+    """Return the first date in ``text`` and the text without it.
+
+    A date shown without a year takes the year that puts it nearest ``today``.
+    """
     plain = unicodedata.normalize("NFKC", text)
     for pattern in (_DATE_YMD, _DATE_MD):
         for match in pattern.finditer(plain):

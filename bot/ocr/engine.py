@@ -39,8 +39,11 @@ def engine() -> Any:
 
 
 def prepare(data: bytes, max_side: int) -> tuple[Any, float, tuple[int, int]]:
-    """Return the image upright as a BGR array no longer than ``max_side``, its scale against
-    the image as seen, and that size."""
+    """Return the image upright as a BGR array, its scale and its size as seen.
+
+    An image longer than ``max_side`` is scaled down to it; ``scale`` maps the array's pixels
+    back to the image's own.
+    """
     try:
         with Image.open(io.BytesIO(data)) as opened:
             size = opened.size
