@@ -216,6 +216,8 @@ def agent_text(result: Assessment, trigger: str = "/checkin") -> str:
             f"\n截图中还有无人负责的 {'、'.join(result.unclaimed)}："
             f"如由您负责，请回复这张截图发 {trigger} {names}"
         )
+    if result.others:
+        text += f"\n{'、'.join(result.others)} 由其他同事负责，未记在您名下。"
     return text
 
 

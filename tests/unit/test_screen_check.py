@@ -119,6 +119,9 @@ def test_without_named_accounts_the_screen_decides_what_is_covered() -> None:
     result = judged(found)
     assert result.unclaimed == ("官网客服",) and result.others == ("京东自营店",)
     assert result.covered == ("天猫旗舰店", "官网客服")
+    assert agent_text(result).endswith(
+        "官网客服 原无人负责，已按截图记为您负责。\n京东自营店 由其他同事负责，未记在您名下。"
+    )
 
 
 def test_with_named_accounts_an_unclaimed_one_is_only_offered() -> None:
