@@ -139,7 +139,7 @@ def _parse_accounts(section: Section, core: CoreSettings) -> dict[str, dict[str,
     return result
 
 
-def _parse_ocr(section: Section, core: Settings) -> OcrSettings:
+def _parse_ocr(section: Section, core: CoreSettings) -> OcrSettings:
     """Validate ``[checkin.ocr]`` and its ``aliases`` table."""
     section.reject_unknown(
         {"enabled", "clock_tolerance_minutes", "time_limit_seconds", "max_image_side", "aliases"}
@@ -164,7 +164,7 @@ def _parse_ocr(section: Section, core: Settings) -> OcrSettings:
     )
 
 
-def _parse_aliases(section: Section, core: Settings) -> dict[str, tuple[str, ...]]:
+def _parse_aliases(section: Section, core: CoreSettings) -> dict[str, tuple[str, ...]]:
     """Read ``"账号" = ["屏幕上显示的名字", ...]``; a name may stand for one account only."""
     accounts = [a for p in core.platforms for a in p.accounts]
     owner = {normalize(a): a for a in accounts}

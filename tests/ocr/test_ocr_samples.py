@@ -27,7 +27,7 @@ pytestmark = pytest.mark.ocr
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "samples"
 TZ = ZoneInfo("Asia/Shanghai")
-OCR = parse_settings(example_raw()).feature("checkin").ocr
+OCR = parse_settings(example_raw()).checkin.ocr
 ACCOUNTS = ("天猫旗舰店", "京东自营店", "唯品会专卖", "淘宝C店1", "淘宝C店2", "官网客服")
 NAMES = OCR.screen_names(ACCOUNTS)
 NOV24 = date(2026, 11, 24)

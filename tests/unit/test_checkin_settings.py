@@ -56,7 +56,7 @@ def test_a_bad_value_names_its_key(changes: dict[str, Any], key: str, message: s
 def test_screen_reading_is_on_by_default_with_a_ten_minute_clock_tolerance() -> None:
     raw = example_raw()
     del raw["checkin"]["ocr"]
-    ocr = parse_settings(raw).feature("checkin").ocr
+    ocr = parse_settings(raw).checkin.ocr
     assert ocr.enabled and ocr.clock_tolerance_minutes == 10
     assert (ocr.time_limit_seconds, ocr.max_image_side, ocr.aliases) == (20.0, 1920, {})
 
