@@ -20,6 +20,7 @@ from bot.domain.screen_reading import ScreenReading, read_screen
 from bot.domain.screen_text import Presence, ScreenClock, TextLine
 from bot.ocr import ScreenReader
 from bot.ocr.engine import read_lines
+from bot.ocr.recorded import RecordedReader, image_key
 from bot.screenshots import difference_hash
 from tests.harness import example_raw
 
@@ -150,3 +151,14 @@ async def test_the_worker_process_reads_an_image_and_says_why_another_cannot_be_
     assert result.problem is None and result.size == (640, 360)
     assert read_screen(result.lines, NAMES, NOV24).clock == ScreenClock(time(8, 44), NOV24)
     assert broken.problem == "无法打开图片（不是图片文件，或文件已损坏）"
+
+
+def test_the_readings_recorded_for_console_mode_are_what_the_engine_reads_now(
+    lines: dict[str, list[TextLine]],
+) -> None:
+    recorded = RecordedReader()
+    for name in lines:
+        data = (SAMPLES / f"ocr-{name}").read_bytes()
+        result = recorded.readings[image_key(data)]
+        assert read_screen(result.lines, NAMES, NOV24) == screen(lines, name), name
+        assert [line.text for line in result.lines] == [line.text for line in lines[name]], name
