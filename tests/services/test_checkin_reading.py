@@ -6,6 +6,7 @@ The reader answers with the lines the real OCR engine read from each sample
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,8 @@ from bot.domain.checkin import Checkin
 from bot.domain.shifts import ShiftOccurrence
 from bot.ocr.reader import OcrResult
 from bot.ocr.recorded import RecordedReader
+from bot.persistence.checkin import CheckinRepo
+from bot.persistence.store import Store
 from bot.services.messenger import Keyboard
 from tests.services.test_checkin import ROOT, Rig, Shot, build
 
@@ -167,3 +170,26 @@ async def test_a_look_alike_that_cannot_be_read_stays_suspected_with_a_note(rig:
     ]
     assert stored.notes == ["截图未能识别：识别超时（超过 20 秒）"]
     assert stored.images[0].clock is None
+
+
+async def test_a_restart_keeps_the_read_clock_for_reuse_and_old_records_still_load(
+    rig: Rig, tmp_path: Path
+) -> None:
+    await check_in(rig, "1", "2026-11-24 08:44", QIANNIU)
+    data = tmp_path / "data"
+    rig.service.repo.store.close()
+    reopened = CheckinRepo(Store(data))
+    image = reopened.get(TUESDAY, "day", "1").images[0]  # type: ignore[union-attr]
+    match = reopened.find_reuse(image, (TUESDAY, "day", "3"), 16)
+    assert match is not None and match.clock == "2026-11-24 08:44"
+    reopened.store.close()
+
+    path = data / "checkin.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for record in doc["records"].values():  # as stored before screenshots were read
+        del record["notes"]
+        for stored in record["images"]:
+            del stored["clock"]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    old = CheckinRepo(Store(data)).get(TUESDAY, "day", "1")
+    assert old is not None and old.notes == [] and old.images[0].clock is None
