@@ -301,50 +301,23 @@ class CheckinService:
         """Read a check-in's screenshot; edit the confirmation, note and assign what it shows."""
         assert self.reader is not None
         result = await self.reader.read(pending.data)
-        recorded, ocr, tz = pending.recorded, self.conf.ocr, self.settings.timezone
+        recorded, tz = pending.recorded, self.settings.timezone
         if result is None:
             self._alert_after_summary(recorded, pending.note, late=False)
             return
+        agent, lead, clock, covered = self._judge_screen(pending, result)
         member, occurrence, image = recorded.member, recorded.occurrence, recorded.image
-        clock = None
-        covered: tuple[str, ...] = ()
-        if result.problem is not None:
-            agent, lead = unreadable_text(result.problem), unreadable_note(result.problem)
-        else:
-            local = image.at.astimezone(tz)
-            reading = read_screen(
-                result.lines, ocr.screen_names(self.roster.accounts()), local.date()
-            )
-            expected = (
-                recorded.checkin.accounts
-                if pending.named
-                else self.roster.accounts_of(member, occurrence)
-            )
-            unassigned = [a for a, h in self.roster.coverage(occurrence).items() if h is None]
-            found = assess(
-                reading,
-                image.at,
-                tz,
-                ocr.clock_tolerance_minutes,
-                expected=expected,
-                named=pending.named,
-                unassigned=unassigned,
-            )
-            clock = reading.clock
-            agent, lead = agent_text(found, self.conf.hashtag), lead_note(found)
-            covered = found.covered
         # another check-in of the same shift may have been stored while this one was read
-        owner = (occurrence.day, occurrence.shift.key, member.work_no)
-        checkin = self.repo.get(*owner)
+        checkin = self.repo.get(occurrence.day, occurrence.shift.key, member.work_no)
         if checkin is None:
             return  # archived meanwhile: nothing left to annotate
         for stored in checkin.images:
-            if stored.unique_id == image.unique_id and stored.at == image.at and clock:
+            if clock is not None and (stored.unique_id, stored.at) == (image.unique_id, image.at):
                 stored.clock = clock.to_text()
         if lead is not None:
             checkin.notes.append(lead)
-        reuse_note_now = self._judge_reuse(checkin, pending, clock)
-        if covered and not pending.named:
+        reuse = self._judge_reuse(checkin, pending, clock)
+        if covered:
             for account in covered:
                 self.roster.assign(account, member, occurrence, member, image.at, source="checkin")
             checkin.accounts = covered
@@ -353,7 +326,31 @@ class CheckinService:
         if pending.posted is not None and self.messenger is not None:
             text = f"{confirmation(now, tz)}\n{agent}"
             await self.messenger.edit(pending.posted.chat_id, pending.posted.message_id, text)
-        self._alert_reading_after_summary(now, lead, reuse_note_now)
+        self._alert_reading_after_summary(now, lead, reuse)
+
+    def _judge_screen(
+        self, pending: PendingReading, result: OcrResult
+    ) -> tuple[str, str | None, ScreenClock | None, tuple[str, ...]]:
+        """Return the agent's lines, the lead's note, the clock and the accounts covered."""
+        if result.problem is not None:
+            return unreadable_text(result.problem), unreadable_note(result.problem), None, ()
+        recorded, ocr, tz = pending.recorded, self.conf.ocr, self.settings.timezone
+        member, occurrence, at = recorded.member, recorded.occurrence, recorded.image.at
+        names = ocr.screen_names(self.roster.accounts())
+        reading = read_screen(result.lines, names, at.astimezone(tz).date())
+        found = assess(
+            reading,
+            at,
+            tz,
+            ocr.clock_tolerance_minutes,
+            expected=recorded.checkin.accounts
+            if pending.named
+            else self.roster.accounts_of(member, occurrence),
+            named=pending.named,
+            unassigned=[a for a, h in self.roster.coverage(occurrence).items() if h is None],
+        )
+        # found.covered is empty when the caption named accounts: those stand
+        return agent_text(found, self.conf.hashtag), lead_note(found), reading.clock, found.covered
 
     def _judge_reuse(
         self, checkin: Checkin, pending: PendingReading, clock: ScreenClock | None
@@ -361,8 +358,7 @@ class CheckinService:
         """Settle a reuse note by both clocks; return the note that stands, or None."""
         if pending.match is None or pending.note is None:
             return None
-        old = pending.match.clock
-        verdict = reuse_verdict(True, clock, ScreenClock.from_text(old) if old else None)
+        verdict = reuse_verdict(True, clock, _stored_clock(pending.match.clock))
         if pending.note not in checkin.duplicates:
             return None
         at = checkin.duplicates.index(pending.note)
@@ -584,6 +580,15 @@ class CheckinService:
             return f"{year}年{month}月没有挂号记录：机器人从 {fmt_day(since)} 开始记录。"
         title = f"📊 {year}年{month}月考勤（{fmt_day(start)} 至 {fmt_day(end)}）"
         return attendance_text(title, rows, self.conf.kpi_points)
+
+
+def _stored_clock(text: str | None) -> ScreenClock | None:
+    """Return a clock stored with an image; None when none was read (or it is unreadable)."""
+    try:
+        return ScreenClock.from_text(text) if text else None
+    except ValueError:
+        log.warning("stored screen clock %r is not a clock", text)
+        return None
 
 
 def _month_end(year: int, month: int) -> date:
