@@ -33,7 +33,7 @@ from bot.handlers.access import AccessTable
 from bot.handlers.common import CommandSpec
 from bot.handlers.context import BotContext
 from bot.services.container import Services
-from bot.wiring import build_services
+from bot.wiring import ReaderFactory, build_services, worker_reader
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,15 @@ def build_application(
     request: BaseRequest | None = None,
     base_url: str | None = None,
     live: bool = False,
+    make_reader: ReaderFactory | None = worker_reader,
 ) -> Application:
     """Assemble the application: services, access check, every feature, error handler.
 
     ``live`` wakes the scheduler with the JobQueue and rate-limits sending (Telegram mode);
-    console mode and tests drive the scheduler themselves.
+    console mode and tests drive the scheduler themselves. ``make_reader`` builds the check-in
+    screenshot reader (the OCR worker by default; see ``build_services``).
     """
-    svc, delivery = build_services(settings, data_dir, clock)
+    svc, delivery = build_services(settings, data_dir, clock, make_reader)
     builder = (
         Application.builder()
         .token(token)
@@ -114,11 +116,13 @@ async def _post_init(app: Application) -> None:
     if app.bot_data["live"]:
         svc.scheduler.attach(app)
     svc.upkeep.backup_now()
+    await svc.checkin.start()  # loads the OCR engine once, before the first check-in
     await svc.scheduler.run_due()  # what fell due while the bot was down goes out now, once
 
 
 async def _post_shutdown(app: Application) -> None:
     svc: Services = app.bot_data["svc"]
+    await svc.checkin.close()
     svc.store.close()
 
 

@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.members import Member
+from bot.ocr.recorded import RecordedReader
 from bot.transport.local import LocalBotApi, LocalRequest, Sent
 from bot.transport.updates import Person, UpdateFactory
 
@@ -68,8 +69,13 @@ class Console:
         if settings.leads_chat is not None:
             self.api.group_titles[settings.leads_chat] = "组长群"
         self.api.on_call = self._show
+        # recorded readings of the OCR samples: at once and the same in every transcript
         self.app: Application = build_application(
-            settings, data_dir, self.clock, request=LocalRequest(self.api)
+            settings,
+            data_dir,
+            self.clock,
+            request=LocalRequest(self.api),
+            make_reader=lambda _conf: RecordedReader(),
         )
         self.updates = UpdateFactory(self.api)
         self.actor = Actor(Person(0, "?"))
@@ -133,6 +139,7 @@ class Console:
 
     async def _process(self, data: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(data, self.app.bot))
+        await self.svc.checkin.settle()  # a screenshot's reading shows right after its check-in
         await self.svc.scheduler.run_due()
 
     async def _meta_help(self, _rest: str) -> None:

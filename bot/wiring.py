@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.clock import Clock, TeamTime
 from bot.config import Settings
+from bot.config.checkin import OcrSettings
 from bot.delivery import Delivery
 from bot.events import Events
+from bot.ocr import ScreenReader
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.deadlines import ItemRepo
 from bot.persistence.handover import HandoverRepo
@@ -18,7 +21,7 @@ from bot.persistence.roster import RosterRepo
 from bot.persistence.store import Store
 from bot.scheduling import Scheduler
 from bot.scripts import ScriptBook, build_environment
-from bot.services.checkin import CheckinService
+from bot.services.checkin import CheckinService, Reader
 from bot.services.container import Services
 from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
@@ -30,11 +33,25 @@ from bot.services.upkeep import UpkeepService
 
 log = logging.getLogger(__name__)
 
+ReaderFactory = Callable[[OcrSettings], Reader]
 
-def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Services, Delivery]:
+
+def worker_reader(conf: OcrSettings) -> Reader:
+    """Return the OCR reader of the Telegram mode: one worker process, images in turn."""
+    return ScreenReader(conf.time_limit_seconds, conf.max_image_side)
+
+
+def build_services(
+    settings: Settings,
+    data_dir: Path,
+    clock: Clock,
+    make_reader: ReaderFactory | None = worker_reader,
+) -> tuple[Services, Delivery]:
     """Open the data folder and build every service once, in the order they depend on.
 
     The delivery is returned too: it gets the bot (``connect``) once the application exists.
+    ``make_reader`` gives the screenshot reader when ``[checkin.ocr] enabled`` (None: no
+    reading); console mode and tests pass one that answers at once and the same every time.
     """
     store = Store(data_dir)
     store.check_all()
@@ -68,6 +85,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         members,
         roster,
     )
+    ocr_on = settings.checkin.ocr.enabled
     svc = Services(
         settings=settings,
         time=time,
@@ -78,7 +96,16 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         roster=roster,
         messenger=delivery,
         checkin=CheckinService(
-            settings, time, CheckinRepo(store), members, roster, scheduler, events, store.root
+            settings,
+            time,
+            CheckinRepo(store),
+            members,
+            roster,
+            scheduler,
+            events,
+            store.root,
+            reader=make_reader(settings.checkin.ocr) if make_reader and ocr_on else None,
+            messenger=delivery,
         ),
         handover=HandoverService(
             settings, time, HandoverRepo(store), members, roster, scheduler, delivery

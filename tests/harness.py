@@ -14,6 +14,7 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
 from bot.handlers.context import BotContext
+from bot.services.checkin import Reader
 from bot.services.container import Services
 from bot.transport.local import LocalBotApi, LocalRequest, Sent
 from bot.transport.updates import Person, UpdateFactory
@@ -42,10 +43,13 @@ class Harness:
         start: str = "2026-11-23 08:30",
         raw: dict[str, Any] | None = None,
         live: bool = False,
+        reader: Reader | None = None,
     ) -> None:
         self.settings = parse_settings(raw if raw is not None else example_raw())
         self.data_dir = data_dir
         self.live = live  # wake the scheduler through the JobQueue, as the Telegram mode does
+        # no OCR worker in handler tests: screenshots are read only by a reader a test gives
+        self.reader = reader
         self.clock = ManualClock(local_time(start, self.settings))
         self.api = LocalBotApi(self.clock, {self.settings.team_chat: "团队群"})
         self.errors: list[BaseException] = []
@@ -59,6 +63,7 @@ class Harness:
             self.clock,
             request=LocalRequest(self.api),
             live=self.live,
+            make_reader=(lambda _conf: self.reader) if self.reader is not None else None,
         )
 
         async def collect(_update: object, context: BotContext) -> None:

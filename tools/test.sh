@@ -7,6 +7,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-ocr.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 status=0

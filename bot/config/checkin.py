@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import time
 
@@ -9,6 +10,23 @@ from bot.config.base import CoreSettings
 from bot.config.errors import ConfigError
 from bot.config.reader import Section
 from bot.domain.members import parse_work_no
+from bot.domain.screen_text import normalize
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """Reading check-in screenshots by OCR (the [checkin.ocr] table)."""
+
+    enabled: bool = True
+    clock_tolerance_minutes: int = 10  # screen clock this far from the message time is 不符
+    time_limit_seconds: float = 20.0  # one image's reading, once its turn comes
+    max_image_side: int = 1920  # bigger images (phone photos) are scaled down to this first
+    # account -> the names its chat tool shows on screen besides the account's own name
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def screen_names(self, accounts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Return every account with the names it may show on screen (its aliases)."""
+        return {a: self.aliases.get(a, ()) for a in accounts}
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,7 @@ class CheckinSettings:
     late_penalty: int = 5
     leave_penalty: int = 5
     absence_penalty: int = 10
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 def parse(section: Section, core: CoreSettings) -> CheckinSettings:
@@ -49,6 +68,7 @@ def parse(section: Section, core: CoreSettings) -> CheckinSettings:
             "live_days",
             "maintenance_at",
             "kpi",
+            "ocr",
         }
     )
     hashtag = section.get("hashtag", str, "#挂号").strip()
@@ -80,6 +100,7 @@ def parse(section: Section, core: CoreSettings) -> CheckinSettings:
         late_penalty=_non_negative(kpi, "late_penalty", 5),
         leave_penalty=_non_negative(kpi, "leave_penalty", 5),
         absence_penalty=_non_negative(kpi, "absence_penalty", 10),
+        ocr=_parse_ocr(section.table("ocr"), core),
     )
 
 
@@ -112,4 +133,51 @@ def _parse_accounts(section: Section, core: CoreSettings) -> dict[str, dict[str,
             except ValueError as err:
                 raise ConfigError(table.key(account), str(err)) from None
         result[shift_key] = mapping
+    return result
+
+
+def _parse_ocr(section: Section, core: CoreSettings) -> OcrSettings:
+    """Validate ``[checkin.ocr]`` and its ``aliases`` table."""
+    section.reject_unknown(
+        {"enabled", "clock_tolerance_minutes", "time_limit_seconds", "max_image_side", "aliases"}
+    )
+    tolerance = section.get("clock_tolerance_minutes", int, 10)
+    if not 0 <= tolerance <= 240:
+        raise ConfigError(
+            section.key("clock_tolerance_minutes"), f"应在 0–240 分钟之间，收到 {tolerance}"
+        )
+    limit = section.get("time_limit_seconds", (int, float), 20)
+    if not 1 <= limit <= 300:
+        raise ConfigError(section.key("time_limit_seconds"), f"应在 1–300 秒之间，收到 {limit}")
+    side = section.get("max_image_side", int, 1920)
+    if not 640 <= side <= 8000:
+        raise ConfigError(section.key("max_image_side"), f"应在 640–8000 像素之间，收到 {side}")
+    return OcrSettings(
+        enabled=section.get("enabled", bool, True),
+        clock_tolerance_minutes=tolerance,
+        time_limit_seconds=float(limit),
+        max_image_side=side,
+        aliases=_parse_aliases(section.table("aliases"), core),
+    )
+
+
+def _parse_aliases(section: Section, core: CoreSettings) -> dict[str, tuple[str, ...]]:
+    """Read ``"账号" = ["屏幕上显示的名字", ...]``; a name may stand for one account only."""
+    accounts = [a for p in core.platforms for a in p.accounts]
+    owner = {normalize(a): a for a in accounts}
+    result: dict[str, tuple[str, ...]] = {}
+    for account in section.data:
+        key = section.key(account)
+        if account not in accounts:
+            raise ConfigError(key, f"未知账号 {account!r}，应为 [[platforms]] 中列出的账号")
+        names = section.get(account, list)
+        for name in names:
+            if not isinstance(name, str) or len(normalize(name)) < 2:
+                raise ConfigError(
+                    key, f"名字应为至少含两个汉字、字母或数字的字符串，收到 {name!r}"
+                )
+            taken = owner.setdefault(normalize(name), account)
+            if taken != account:
+                raise ConfigError(key, f"名字 {name!r} 已用于账号 {taken!r}，截图中无法区分")
+        result[account] = tuple(names)
     return result

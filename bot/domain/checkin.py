@@ -122,6 +122,7 @@ class Image:
     phash: str | None = None
     path: str | None = None  # archived copy, relative to the data folder
     problem: str | None = None  # why it could not be downloaded or hashed
+    clock: str | None = None  # the screen's clock as read (ScreenClock.to_text), once read
 
 
 @dataclass
@@ -138,6 +139,9 @@ class Checkin:
     accounts: tuple[str, ...] = ()
     images: list[Image] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # what each suspected reuse matches
+    notes: list[str] = field(
+        default_factory=list
+    )  # what reading the screenshots found for the lead
 
     @property
     def label(self) -> str:
@@ -170,6 +174,7 @@ class Match:
     day: date
     shift: str
     how: str  # "同一文件" or "图像相似"
+    clock: str | None = None  # the earlier screenshot's clock as read, if it was read
 
 
 Owner = tuple[date, str, str]  # (day, shift key, 工号): one member's check-in for one shift
@@ -181,9 +186,10 @@ class _Seen:
 
     owner: Owner
     name: str
+    unique_id: str
 
-    def match(self, how: str) -> Match:
-        return Match(self.owner[2], self.name, self.owner[0], self.owner[1], how)
+    def match(self, how: str, clock: str | None) -> Match:
+        return Match(self.owner[2], self.name, self.owner[0], self.owner[1], how, clock)
 
 
 class ReuseIndex:
@@ -199,6 +205,8 @@ class ReuseIndex:
         # (hex, the same as an integer so comparing is one XOR, whose): the first of equal
         # distances wins, as in a scan of the history in order
         self._hashed: list[tuple[str, int, _Seen]] = []
+        # read after the image was indexed: the reading finishes seconds after the check-in
+        self._clocks: dict[tuple[Owner, str], str] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -207,10 +215,12 @@ class ReuseIndex:
         """Index the screenshots of ``checkin`` that are not indexed yet."""
         owner = (checkin.day, checkin.shift, checkin.work_no)
         for image in checkin.images:
+            if image.clock is not None:
+                self._clocks.setdefault((owner, image.unique_id), image.clock)
             if (owner, image.unique_id) in self._keys:
                 continue
             self._keys.add((owner, image.unique_id))
-            seen = _Seen(owner, checkin.name)
+            seen = _Seen(owner, checkin.name, image.unique_id)
             self._by_unique.setdefault(image.unique_id, []).append(seen)
             if image.phash is not None:
                 self._hashed.append((image.phash, int(image.phash, 16), seen))
@@ -219,7 +229,7 @@ class ReuseIndex:
         """Return the earlier check-in, not ``owner``'s own, whose image is ``image`` or alike."""
         for seen in self._by_unique.get(image.unique_id, ()):
             if seen.owner != owner:
-                return seen.match("同一文件")
+                return seen.match("同一文件", self._clock(seen))
         if image.phash is None:
             return None
         target, width = int(image.phash, 16), len(image.phash)
@@ -233,4 +243,7 @@ class ReuseIndex:
                 distance = hamming(image.phash, phash)
             if distance <= max_distance and (best is None or distance < best[0]):
                 best = (distance, seen)
-        return None if best is None else best[1].match("图像相似")
+        return None if best is None else best[1].match("图像相似", self._clock(best[1]))
+
+    def _clock(self, seen: _Seen) -> str | None:
+        return self._clocks.get((seen.owner, seen.unique_id))

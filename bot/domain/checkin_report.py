@@ -24,6 +24,7 @@ class ShiftReport:
     uncovered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)  # "2号 李四：与 11月24日 1号 张三 …"
     not_downloaded: list[str] = field(default_factory=list)
+    screen: list[str] = field(default_factory=list)  # "2号 李四：漏挂 淘宝C店2" (read by OCR)
 
     def add_checkin(self, checkin: Checkin, at: datetime) -> None:
         """File a check-in (``at``: its local time) under its status and any problems."""
@@ -35,6 +36,7 @@ class ShiftReport:
         else:
             self.off_roster.append(f"{who} {at:%H:%M}")
         self.reused.extend(f"{who}：{note}" for note in checkin.duplicates)
+        self.screen.extend(f"{who}：{note}" for note in checkin.notes)
         images = checkin.images
         if any(i.problem for i in images) and not any(i.phash for i in images):
             self.not_downloaded.append(who)
@@ -58,6 +60,7 @@ class ShiftReport:
             or self.uncovered
             or self.reused
             or self.not_downloaded
+            or self.screen
         )
 
 
@@ -80,6 +83,7 @@ def summary_text(report: ShiftReport, late_delivery: bool = False) -> str:
         ("⚠️ 无人负责的账号", report.uncovered),
         ("🔁 疑似重复截图", report.reused),
         ("📎 截图未能下载（无法查重）", report.not_downloaded),
+        ("🔎 截图识别", report.screen),
     )
     for title, items in sections:
         if items:

@@ -94,3 +94,13 @@ def shift_lines(
     if uncovered:
         lines.append(f"  ⚠️ 无人负责：{'、'.join(uncovered)}")
     return lines
+
+
+def screen_alert(recorded: Recorded, note: str, tz: ZoneInfo) -> str:
+    """Return the lead's alert about a screenshot reading that finished after the summary."""
+    return f"🔎 截图识别：{_head(recorded, tz)} 的挂号截图：{note}。"
+
+
+def read_reuse_note(note: str, label: str) -> str:
+    """Return a reuse note with the verdict the screen's clock gave (重复使用 / 疑似重复)."""
+    return f"{note}，{label}"

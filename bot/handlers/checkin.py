@@ -23,6 +23,7 @@ from bot.domain.roster_rules import LEAVE
 from bot.handlers.common import CommandSpec, add_command, args_of, reply, require_member
 from bot.handlers.context import BotContext
 from bot.services.container import Services
+from bot.services.messenger import Posted
 
 TITLE = "挂号与排班"
 COMMANDS: list[CommandSpec] = [
@@ -148,7 +149,7 @@ async def _record(
     names: str,
 ) -> None:
     """Hand a check-in from the team chat to the service; confirm it in the chat."""
-    svc = context.svc
+    svc, message = context.svc, update.effective_message
     if update.effective_chat is None or update.effective_chat.id not in svc.settings.team_chats:
         await reply(update, "挂号截图请发到团队群，这里不记录。")
         return
@@ -156,11 +157,12 @@ async def _record(
         await reply(update, f"没有收到截图，本次未记录。\n{CHECKIN_USAGE}")
         return
 
-    async def confirm(recorded: Recorded) -> None:
-        await reply(update, confirmation(recorded, svc.settings.timezone))
+    async def confirm(recorded: Recorded) -> Posted | None:
+        sent = await message.reply_text(confirmation(recorded, svc.settings.timezone))
+        return Posted(sent.chat_id, sent.message_id)  # the screenshot's reading edits it
 
     try:
-        await svc.checkin.record(member, shot, update.effective_message.date, names, confirm)
+        await svc.checkin.record(member, shot, message.date, names, confirm)
     except UserError as err:
         await reply(update, f"{err}\n本次未记录。")
 

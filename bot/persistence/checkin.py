@@ -54,8 +54,8 @@ def _from_doc(doc: dict[str, Any]) -> Checkin:
         accounts=tuple(doc.get("accounts", ())),
         images=[Image(**{**i, "at": parse_iso(i["at"])}) for i in doc.get("images", [])],
         duplicates=list(doc.get("duplicates", [])),
+        notes=list(doc.get("notes", [])),
     )
-
 
 
 class _ReuseInBackground:

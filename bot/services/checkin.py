@@ -4,10 +4,16 @@ Timers (registered by ``register_timers``): at each shift's login, ``remind_at_l
 reminds the agents on duty who have not checked in; at its check-in deadline, ``summarize``
 sends the lead one summary and chases whoever is missing; ``maintain`` runs daily upkeep.
 ``plan`` stores those timers for every shift occurrence ahead.
+
+With a screen reader (OCR, ``[checkin.ocr]``), each check-in's screenshot is read after the
+agent got the confirmation, in a task of its own: the reading edits the confirmation, notes
+what concerns the lead, takes unclaimed accounts the screen shows and judges a reused image
+by its clock. ``settle`` waits for the readings under way; ``close`` ends the reader.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,26 +24,51 @@ from typing import Protocol
 from bot.clock import TeamTime
 from bot.config import Settings
 from bot.domain.attendance import Scoring, monthly_attendance
-from bot.domain.checkin import Checkin, Image, Recorded, Status, fmt_day, place_checkin
+from bot.domain.checkin import (
+    Checkin,
+    Image,
+    Match,
+    Recorded,
+    Status,
+    fmt_day,
+    place_checkin,
+)
 from bot.domain.checkin_report import AttendanceRow, ShiftReport, attendance_text, summary_text
 from bot.domain.checkin_text import (
+    confirmation,
     late_alert,
     login_reminder,
     missing_chase,
+    read_reuse_note,
     reuse_alert,
     reuse_note,
+    screen_alert,
     shift_lines,
 )
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role
+from bot.domain.screen_check import (
+    REUSE_LABELS,
+    Reuse,
+    agent_text,
+    assess,
+    lead_note,
+    reuse_verdict,
+    unreadable_note,
+    unreadable_text,
+)
+from bot.domain.screen_reading import read_screen
+from bot.domain.screen_text import ScreenClock
 from bot.domain.shifts import Shift, ShiftOccurrence, occurrences_between
 from bot.domain.times import fmt_hhmm
 from bot.events import Events
+from bot.ocr.reader import OcrResult
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.members import MemberRepo
 from bot.persistence.timers import Timer
 from bot.scheduling import Scheduler
 from bot.screenshots import difference_hash, image_name, prune_images, save_image
+from bot.services.messenger import Messenger, Posted
 from bot.services.roster import Roster
 
 log = logging.getLogger(__name__)
@@ -75,7 +106,39 @@ class Screenshot(Protocol):
         ...
 
 
-Confirm = Callable[[Recorded], Awaitable[None]]
+class Reader(Protocol):
+    """Reads the text in check-in screenshots (``bot.ocr.ScreenReader``), off the event loop."""
+
+    async def start(self) -> str | None:
+        """Get ready to read; return why it cannot, or None."""
+        ...
+
+    async def read(self, data: bytes) -> OcrResult | None:
+        """Return the lines of text in an image or why it could not be read; None: not read.
+
+        None is for readers that read only some images (console mode's recorded samples).
+        """
+        ...
+
+    async def close(self) -> None:
+        """Stop reading and free what reading holds."""
+        ...
+
+
+# Answers the agent; returns where the confirmation landed so the reading can edit it.
+Confirm = Callable[[Recorded], Awaitable[Posted | None]]
+
+
+@dataclass(frozen=True)
+class PendingReading:
+    """A stored check-in whose screenshot is still to be read."""
+
+    recorded: Recorded
+    data: bytes
+    named: bool  # the caption named the accounts
+    match: Match | None  # the earlier screenshot the hash found alike
+    note: str | None  # the reuse note stored for that match
+    posted: Posted | None  # the confirmation to edit
 
 
 class CheckinService:
@@ -91,6 +154,9 @@ class CheckinService:
         scheduler: Scheduler,
         events: Events,
         data_root: Path,
+        *,
+        reader: Reader | None = None,
+        messenger: Messenger | None = None,
     ) -> None:
         self.settings = settings
         self.conf = settings.checkin
@@ -101,6 +167,9 @@ class CheckinService:
         self.scheduler = scheduler
         self.events = events
         self.data_root = data_root
+        self.reader = reader
+        self.messenger = messenger
+        self._readings: set[asyncio.Task[None]] = set()
         repo.tracking_since(time.now())  # shifts before the bot's first start are not absences
 
     def register_timers(self) -> None:
@@ -138,7 +207,7 @@ class CheckinService:
         occurrence = placement.occurrence
         owner = (occurrence.day, occurrence.shift.key, member.work_no)
         existing = self.repo.get(*owner)
-        image = await self._image(shot, moment, occurrence, member)
+        image, data = await self._image(shot, moment, occurrence, member)
         match = self.repo.find_reuse(image, owner, self.conf.duplicate_distance)
         for account in named:
             self.roster.assign(account, member, occurrence, member, moment, source="checkin")
@@ -162,26 +231,33 @@ class CheckinService:
             checkin.duplicates.append(note)
         self.repo.save(checkin)
         recorded = Recorded(member, checkin, occurrence, image, updated=existing is not None)
-        await confirm(recorded)
+        posted = await confirm(recorded)
         if existing is None:
             await self.events.emit(
                 "checkin.recorded", member=member, occurrence=occurrence, at=moment
             )
+        if self.reader is not None and data is not None:
+            pending = PendingReading(recorded, data, bool(named), match, note, posted)
+            task = asyncio.create_task(self._read_logged(pending))
+            self._readings.add(task)
+            task.add_done_callback(self._readings.discard)
+            note = None  # whether the image was reused waits for its clock
         self._alert_after_summary(recorded, note)
         return recorded
 
     async def _image(
         self, shot: Screenshot, moment: datetime, occurrence: ShiftOccurrence, member: Member
-    ) -> Image:
+    ) -> tuple[Image, bytes | None]:
         """Download, hash and archive a screenshot; a failure is noted, never raised."""
         image = Image(file_id=shot.file_id, unique_id=shot.unique_id, at=moment)
         download = await shot.fetch()
         if download.data is None:
             image.problem = download.problem
-            return image
+            return image, None
         data = download.data
         try:
-            image.phash = difference_hash(data)
+            # decoding a phone photo takes 0.1-0.2 s: not on the event loop
+            image.phash = await asyncio.to_thread(difference_hash, data)
         except ValueError as err:
             image.problem = str(err)
         if self.conf.archive_images:
@@ -191,16 +267,143 @@ class CheckinService:
                 image.path = save_image(self.data_root, day, name, data)
             except OSError as err:
                 log.warning("could not archive check-in image %s: %s", name, err)
-        return image
+        return image, data
 
-    def _alert_after_summary(self, recorded: Recorded, note: str | None) -> None:
-        """Tell the lead at once about what the summary, already sent, could not include."""
+    # ---- reading the screenshot (OCR) ----
+
+    async def start(self) -> None:
+        """Get the screen reader ready (at the bot's start), so the first reading is quick."""
+        if self.reader is not None:
+            problem = await self.reader.start()
+            if problem is not None:
+                log.warning("screenshot reading not ready: %s", problem)
+
+    async def settle(self) -> None:
+        """Wait until every screenshot reading under way has finished."""
+        while self._readings:
+            await asyncio.gather(*self._readings, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Cancel the readings under way and end the reader (at the bot's stop)."""
+        for task in list(self._readings):
+            task.cancel()
+        await asyncio.gather(*self._readings, return_exceptions=True)
+        if self.reader is not None:
+            await self.reader.close()
+
+    async def _read_logged(self, pending: PendingReading) -> None:
+        try:
+            await self.read_screenshot(pending)
+        except Exception:
+            log.exception("reading the check-in screenshot failed")
+
+    async def read_screenshot(self, pending: PendingReading) -> None:
+        """Read a check-in's screenshot; edit the confirmation, note and assign what it shows."""
+        assert self.reader is not None
+        result = await self.reader.read(pending.data)
+        recorded, tz = pending.recorded, self.settings.timezone
+        if result is None:
+            self._alert_after_summary(recorded, pending.note, late=False)
+            return
+        agent, lead, clock, covered = self._judge_screen(pending, result)
+        member, occurrence, image = recorded.member, recorded.occurrence, recorded.image
+        # another check-in of the same shift may have been stored while this one was read
+        checkin = self.repo.get(occurrence.day, occurrence.shift.key, member.work_no)
+        if checkin is None:
+            return  # archived meanwhile: nothing left to annotate
+        for stored in checkin.images:
+            if clock is not None and (stored.unique_id, stored.at) == (image.unique_id, image.at):
+                stored.clock = clock.to_text()
+        if lead is not None:
+            checkin.notes.append(lead)
+        reuse = self._judge_reuse(checkin, pending, clock)
+        if covered:
+            for account in covered:
+                self.roster.assign(account, member, occurrence, member, image.at, source="checkin")
+            checkin.accounts = covered
+        self.repo.save(checkin)
+        now = Recorded(member, checkin, occurrence, image, recorded.updated)
+        if pending.posted is not None and self.messenger is not None:
+            text = f"{confirmation(now, tz)}\n{agent}"
+            await self.messenger.edit(pending.posted.chat_id, pending.posted.message_id, text)
+        self._alert_reading_after_summary(now, lead, reuse)
+
+    def _judge_screen(
+        self, pending: PendingReading, result: OcrResult
+    ) -> tuple[str, str | None, ScreenClock | None, tuple[str, ...]]:
+        """Return the agent's lines, the lead's note, the clock and the accounts covered."""
+        if result.problem is not None:
+            return unreadable_text(result.problem), unreadable_note(result.problem), None, ()
+        recorded, ocr, tz = pending.recorded, self.conf.ocr, self.settings.timezone
+        member, occurrence, at = recorded.member, recorded.occurrence, recorded.image.at
+        names = ocr.screen_names(self.roster.accounts())
+        reading = read_screen(result.lines, names, at.astimezone(tz).date())
+        found = assess(
+            reading,
+            at,
+            tz,
+            ocr.clock_tolerance_minutes,
+            expected=recorded.checkin.accounts
+            if pending.named
+            else self.roster.accounts_of(member, occurrence),
+            named=pending.named,
+            unassigned=[a for a, h in self.roster.coverage(occurrence).items() if h is None],
+        )
+        # found.covered is empty when the caption named accounts: those stand
+        return agent_text(found, self.conf.hashtag), lead_note(found), reading.clock, found.covered
+
+    def _judge_reuse(
+        self, checkin: Checkin, pending: PendingReading, clock: ScreenClock | None
+    ) -> str | None:
+        """Settle a reuse note by both clocks; return the note that stands, or None."""
+        if pending.match is None or pending.note is None:
+            return None
+        verdict = reuse_verdict(True, clock, _stored_clock(pending.match.clock))
+        if pending.note not in checkin.duplicates:
+            return None
+        at = checkin.duplicates.index(pending.note)
+        if verdict is Reuse.RETAKEN:
+            del checkin.duplicates[at]
+            return None
+        checkin.duplicates[at] = read_reuse_note(pending.note, REUSE_LABELS[verdict])
+        return checkin.duplicates[at]
+
+    def _alert_reading_after_summary(
+        self, recorded: Recorded, lead: str | None, reuse: str | None
+    ) -> None:
+        """Tell the lead at once what a reading finished after the summary found."""
         occurrence, tz = recorded.occurrence, self.settings.timezone
         key = occurrence.shift.key
         if not self.repo.summarized(occurrence.day, key):
             return
         tag = f"{occurrence.day.isoformat()}:{key}:{recorded.member.work_no}"
-        if recorded.checkin.status is not Status.ON_TIME and self.conf.report_late:
+        unique = recorded.image.unique_id
+        if lead is not None:
+            self.scheduler.notify(
+                {"leads": key},
+                screen_alert(recorded, lead, tz),
+                key=f"checkin:screen:{tag}:{unique}",
+            )
+        if reuse is not None:
+            self.scheduler.notify(
+                {"leads": key},
+                reuse_alert(recorded, reuse, tz),
+                key=f"checkin:reuse:{tag}:{unique}",
+            )
+
+    def _alert_after_summary(
+        self, recorded: Recorded, note: str | None, late: bool = True
+    ) -> None:
+        """Tell the lead at once about what the summary, already sent, could not include.
+
+        ``late`` false leaves out the late check-in, told when it was recorded.
+        """
+        occurrence, tz = recorded.occurrence, self.settings.timezone
+        key = occurrence.shift.key
+        if not self.repo.summarized(occurrence.day, key):
+            return
+        tag = f"{occurrence.day.isoformat()}:{key}:{recorded.member.work_no}"
+        if late and recorded.checkin.status is not Status.ON_TIME and self.conf.report_late:
             self.scheduler.notify(
                 {"leads": key}, late_alert(recorded, tz), key=f"checkin:late:{tag}"
             )
@@ -377,6 +580,15 @@ class CheckinService:
             return f"{year}年{month}月没有挂号记录：机器人从 {fmt_day(since)} 开始记录。"
         title = f"📊 {year}年{month}月考勤（{fmt_day(start)} 至 {fmt_day(end)}）"
         return attendance_text(title, rows, self.conf.kpi_points)
+
+
+def _stored_clock(text: str | None) -> ScreenClock | None:
+    """Return a clock stored with an image; None when none was read (or it is unreadable)."""
+    try:
+        return ScreenClock.from_text(text) if text else None
+    except ValueError:
+        log.warning("stored screen clock %r is not a clock", text)
+        return None
 
 
 def _month_end(year: int, month: int) -> date:

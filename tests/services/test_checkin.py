@@ -25,6 +25,7 @@ from bot.persistence.store import Store
 from bot.persistence.timers import Notification
 from bot.scheduling import Scheduler
 from bot.services.checkin import CheckinService, Download
+from bot.services.messenger import Posted
 from bot.services.roster import Roster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +76,9 @@ class Rig:
     async def check_in(self, work_no: str, shot: Shot, names: str = "") -> Recorded:
         """Record a check-in by a member at the clock's time."""
 
-        async def confirm(recorded: Recorded) -> None:
+        async def confirm(recorded: Recorded) -> Posted:
             self.said.append(f"confirm {recorded.member.work_no}")
+            return Posted(-100, len(self.said))  # where the reading would edit it
 
         return await self.service.record(
             self.member(work_no), shot, self.clock.now(), names, confirm

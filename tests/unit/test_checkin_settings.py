@@ -51,3 +51,54 @@ def test_a_bad_value_names_its_key(changes: dict[str, Any], key: str, message: s
     with pytest.raises(ConfigError) as err:
         checkin_settings(**changes)
     assert key in str(err.value) and message in str(err.value)
+
+
+def test_screen_reading_is_on_by_default_with_a_ten_minute_clock_tolerance() -> None:
+    raw = example_raw()
+    del raw["checkin"]["ocr"]
+    ocr = parse_settings(raw).checkin.ocr
+    assert ocr.enabled and ocr.clock_tolerance_minutes == 10
+    assert (ocr.time_limit_seconds, ocr.max_image_side, ocr.aliases) == (20.0, 1920, {})
+
+
+def test_the_demo_names_the_tmall_account_as_its_shop_shows_on_screen() -> None:
+    ocr = checkin_settings().ocr
+    assert ocr.aliases == {"天猫旗舰店": ("梦想家床垫旗舰店",)}
+    assert ocr.screen_names(["天猫旗舰店", "官网客服"]) == {
+        "天猫旗舰店": ("梦想家床垫旗舰店",),
+        "官网客服": (),
+    }
+
+
+def test_screen_reading_can_be_switched_off() -> None:
+    assert not checkin_settings(ocr={"enabled": False}).ocr.enabled
+
+
+@pytest.mark.parametrize(
+    ("ocr", "key", "message"),
+    [
+        ({"enabled": "no"}, "checkin.ocr.enabled", "true/false"),
+        ({"clock_tolerance_minutes": -1}, "checkin.ocr.clock_tolerance_minutes", "0–240"),
+        ({"clock_tolerance_minutes": 2.5}, "checkin.ocr.clock_tolerance_minutes", "整数"),
+        ({"time_limit_seconds": 0}, "checkin.ocr.time_limit_seconds", "1–300"),
+        ({"time_limit_seconds": 900}, "checkin.ocr.time_limit_seconds", "1–300"),
+        ({"max_image_side": 320}, "checkin.ocr.max_image_side", "640–8000"),
+        ({"aliases": {"拼多多": ["拼多多店"]}}, "checkin.ocr.aliases.拼多多", "未知账号"),
+        ({"aliases": {"官网客服": "官网"}}, "checkin.ocr.aliases.官网客服", "列表"),
+        ({"aliases": {"官网客服": ["官"]}}, "checkin.ocr.aliases.官网客服", "至少含两个"),
+        ({"aliases": {"官网客服": [3]}}, "checkin.ocr.aliases.官网客服", "至少含两个"),
+        (
+            {"aliases": {"官网客服": ["梦想家"], "京东自营店": ["梦想家"]}},
+            "checkin.ocr.aliases.京东自营店",
+            "已用于账号 '官网客服'",
+        ),
+        ({"aliases": {"官网客服": ["淘宝C店1"]}}, "checkin.ocr.aliases.官网客服", "已用于账号"),
+        ({"typo": 1}, "checkin.ocr.typo", "未知配置项"),
+    ],
+)
+def test_a_bad_screen_reading_value_names_its_key(
+    ocr: dict[str, Any], key: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        checkin_settings(ocr=ocr)
+    assert key in str(err.value) and message in str(err.value)
