@@ -106,26 +106,49 @@ async def test_owner_is_warned_then_owner_and_lead_get_overdue_then_escalation(
     assert to(bot, calls, "90") == []
     calls = await bot.advance("2026-11-23 11:30")
     assert to(bot, calls, AGENT) == []
-    assert "超时 60 分钟仍未处理" in to(bot, calls, "80")[0]
-    assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
+    assert "已超时 1 小时，仍未处理" in to(bot, calls, "80")[0]
+    assert "已超时 1 小时，仍未处理" in to(bot, calls, "90")[0]
     assert items(bot)[0].next_at is None
     assert bot.svc.scheduler.timers.pending("deadlines:tick") == []
     later = bot.texts(await bot.advance("2026-11-24 12:00"))
     assert not [t for t in later if "3391827740" in t]
 
 
-async def test_an_order_registered_already_overdue_tells_owner_and_lead_at_once(
+async def test_an_order_registered_overdue_tells_the_owner_once_how_late_it_is(
     bot: Harness,
 ) -> None:
     start_all(bot)
     await bot.advance("2026-11-23 10:50")
     calls = await bot.send(AGENT, "/unpaid 3391827741 淘宝 07:10")
-    [owner] = to(bot, calls, AGENT)
-    [lead] = to(bot, calls, "80")
-    assert owner.startswith("🔴 已超时：催付 #1 订单 3391827741") and "补发" not in owner
-    assert lead == owner
+    [reply] = bot.texts(calls)
+    assert "负责人 2号 李四" in reply and "登记时已超时 20 分钟，请立即处理" in reply
+    assert to(bot, calls, AGENT) == [] and to(bot, calls, "80") == []  # the reply said it
     calls = await bot.advance("2026-11-23 11:30")
-    assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
+    assert to(bot, calls, AGENT) == []
+    assert "🚨 已超时 1 小时，仍未处理：催付 #1" in to(bot, calls, "90")[0]
+
+
+async def test_an_item_two_days_late_is_escalated_at_once_with_its_real_lateness(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.advance("2026-11-23 10:50")
+    calls = await bot.send(AGENT, "/unpaid 3391827741 淘宝 前天 07:10")
+    assert "登记时已超时 2 天" in bot.texts(calls)[0]
+    assert to(bot, calls, AGENT) == []
+    [lead] = to(bot, calls, "80")
+    assert lead.startswith("🚨 已超时 2 天，仍未处理：催付 #1") and "补发" not in lead
+
+
+async def test_an_owner_who_did_not_register_the_item_is_told_once_that_it_is_overdue(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.advance("2026-11-23 10:50")
+    calls = await bot.send("80", "/unpaid 3391827741 淘宝 07:10")
+    [owner] = to(bot, calls, AGENT)
+    assert owner.startswith("📌 李组长 登记了 催付 #1") and "登记时已超时 20 分钟" in owner
+    assert to(bot, await bot.advance("2026-11-23 11:29"), AGENT) == []
 
 
 async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
@@ -371,7 +394,7 @@ async def test_shipped_order_is_checked_on_day_seven(bot: Harness) -> None:
     assert to(bot, calls, AGENT) == []  # 李四's shift starts at 08:40: the lead is told
     assert any("已超时：发货回访 #1" in t for t in to(bot, calls, "80"))
     calls = await bot.advance("2026-11-30 09:30")
-    assert any("超时 60 分钟" in t for t in to(bot, calls, "80"))
+    assert any("已超时 1 小时" in t for t in to(bot, calls, "80"))
     assert "用法：/shipped" in bot.texts(await bot.send(AGENT, "/shipped"))[0]
 
 
@@ -385,18 +408,31 @@ async def test_routine_reminders_reach_the_team_chat(bot: Harness) -> None:
     assert meeting == ["📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。"]
 
 
-async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness) -> None:
+async def test_admins_are_told_privately_once_a_week_that_2027_is_not_covered(
+    bot: Harness,
+) -> None:
     outbox = bot.svc.store.db("schedule").table("outbox")
     [warning] = [n for n in outbox.all() if n["key"].startswith("deadlines:calendar:2027")]
-    assert warning["recipient"] == {"team": True} and warning["sent_at"]
-    assert "未覆盖 2027 年" in warning["text"]
-    await bot.restart()  # same day: not repeated
-    assert not [c for c in bot.api.calls if "未覆盖" in c.text]
+    assert warning["recipient"] == {"user": uid(bot, "90")} and warning["sent_at"]
+    assert "holidays = [2027-01-01]" in warning["text"] and "[deadlines]" in warning["text"]
     await bot.send("90", "/start", private=True)
-    bot.clock.set(bot.at("2026-11-24 08:00"))
-    await bot.restart()  # the next day, to the admin who can now be messaged privately
-    [call] = [c for c in bot.api.calls if "未覆盖 2027 年" in c.text]
+    for day in ("2026-11-24", "2026-11-29"):  # later days of the same week: not repeated
+        bot.clock.set(bot.at(f"{day} 08:00"))
+        await bot.restart()
+    assert not [c for c in bot.api.calls if "节假日表只到 2026 年" in c.text]
+    bot.clock.set(bot.at("2026-11-30 08:00"))
+    await bot.restart()  # the next week, again, privately and not in the team chat
+    [call] = [c for c in bot.api.calls if "节假日表只到 2026 年" in c.text]
     assert call.chat_id == uid(bot, "90")
+
+
+async def test_the_weekly_meeting_is_not_announced_on_a_holiday_monday(tmp_path: Any) -> None:
+    # 2026-10-05 is a Monday of the National Day holiday; 2026-10-12 is a working Monday.
+    async with Harness(tmp_path, start="2026-10-04 20:00") as bot:
+        calls = await bot.advance("2026-10-05 09:00")
+        assert not [t for t in group(bot, calls) if "周例会" in t]
+        calls = await bot.advance("2026-10-12 09:00")
+        assert [t for t in group(bot, calls) if "周例会" in t]
 
 
 async def test_a_burst_of_reminders_is_one_message_per_recipient(bot: Harness) -> None:

@@ -63,8 +63,8 @@ async def test_reminders_due_during_downtime_are_sent_once_after_restart(bot: Ha
 
     calls = await bot.advance("2026-11-23 12:00")
     lead_texts = texts_to(bot, calls, "80")
-    assert sum("超时 60 分钟仍未处理：催付 #1" in t for t in lead_texts) == 1
-    assert sum("超时 60 分钟仍未处理：京东工单 #2" in t for t in lead_texts) == 1
+    assert sum("已超时 1 小时，仍未处理：催付 #1" in t for t in lead_texts) == 1
+    assert sum("已超时 1 小时，仍未处理：京东工单 #2" in t for t in lead_texts) == 1
     assert not [t for t in texts_to(bot, calls, "2") if "【补发】" in t]
     outbox = bot.svc.store.db("schedule").table("outbox").all()
     now = bot.svc.clock.now().isoformat()

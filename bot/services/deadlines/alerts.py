@@ -87,7 +87,7 @@ class Alerts:
             targets.append(self.lead_target(owner, rung.at))
         else:
             text = (
-                f"🚨 超时 {late} 仍未处理：{desc}，应于 {due} 完成"
+                f"🚨 已超时 {late}，仍未处理：{desc}，应于 {due} 完成"
                 f" · 负责人 {short_name(owner)}，请组长跟进"
             )
             owner_target = targets[0]
