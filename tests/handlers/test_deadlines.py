@@ -165,6 +165,69 @@ async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
     assert archived.attempts[0].result.startswith("电话")
 
 
+async def test_dunned_before_the_deadline_meets_it_and_no_reminder_follows(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.advance("2026-11-23 10:05")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 电话未接，旺旺留言"))
+    assert "✅ 按时完成催付（应于 今天 10:30 前），不再提醒" in text and "/paid" in text
+    calls = await bot.advance("2026-11-23 13:00")
+    assert not [t for t in bot.texts(calls) if "3391827740" in t]
+    [mine] = bot.texts(await bot.send(AGENT, "/mine"))
+    assert "已按时催付，等待付款" in mine and "超时" not in mine.replace("按时", "")
+    assert bot.texts(await bot.send("80", "/overdue")) == ["✅ 目前没有超时的待办。"]
+    [text] = bot.texts(await bot.send(AGENT, "/paid 3391827740"))
+    assert "催付成交" in text and "超时" not in text  # paying late is the buyer's doing
+
+
+async def test_a_chase_after_the_deadline_is_recorded_late_and_stops_the_escalation(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.advance("2026-11-23 10:40")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 已电话"))
+    assert "催付已完成，但晚了 10 分钟" in text
+    calls = await bot.advance("2026-11-23 12:00")
+    assert not [t for t in bot.texts(calls) if "3391827740" in t]
+
+
+async def test_a_result_saying_the_buyer_gave_up_closes_the_order_unpaid(bot: Harness) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 顾客说不要了"))
+    assert "订单 3391827740 已关闭，计入催付未成交" in text
+    assert items(bot) == []
+    [archived] = list(bot.svc.deadlines.items.closed("2026-11"))
+    assert archived.closing is not None and archived.closing.status == "given_up"
+
+
+async def test_an_order_paid_before_anybody_chased_it_owes_no_dunning(bot: Harness) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    [text] = bot.texts(await bot.send(AGENT, "/paid 3391827740"))
+    assert text == "✅ 订单 3391827740 已付款，还没催付就付了，无需催付。"
+
+
+async def test_dunrate_shows_the_conversion_rate_of_the_team_and_each_chaser(
+    bot: Harness,
+) -> None:
+    assert "本月还没有催付记录" in bot.texts(await bot.send(AGENT, "/dunrate"))[0]
+    for number in ("3391827740", "3391827741", "3391827742", "3391827743"):
+        await bot.send(AGENT, f"/unpaid {number} 淘宝 07:00")
+    await bot.send(AGENT, "/dunned 3391827740 电话联系，答应付款")
+    await bot.send("3", "/dunned 3391827741 旺旺留言")
+    await bot.send(AGENT, "/dunned 3391827742 不要了")
+    await bot.send(AGENT, "/paid 3391827740")
+    await bot.send(AGENT, "/paid 3391827743")  # paid before any chase: not counted
+    [text] = bot.texts(await bot.send(AGENT, "/催付成交率"))
+    assert text.splitlines() == [
+        "11月催付成交率（催付后付款 ÷ 已有结果的催付订单）：",
+        "全组：1/2 = 50%，另有 1 单待付款",
+        "2号 李四：1/2 = 50%",
+        "3号 王五：暂无结果，另有 1 单待付款",
+    ]
+    assert "用法：/dunrate" in bot.texts(await bot.send(AGENT, "/dunrate 11月"))[0]
+
+
 async def test_dunned_is_written_to_the_order_remark_history(bot: Harness) -> None:
     recorded: list[tuple[Any, ...]] = []
 
