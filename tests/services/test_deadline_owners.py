@@ -33,6 +33,11 @@ OWNER_TABLE = [
     # the day agent on 淘宝 goes off shift before the deadline: tomorrow's holder of 淘宝C店1
     ("2026-11-23 16:00", "15:10", "淘宝", "2", "1", "2", "2026-11-24 10:30"),
     ("2026-11-23 09:00", "09:00", "淘宝", "3", "2", None, "2026-11-23 16:30"),
+    # nobody covers 官网客服 before it falls due: whoever registered it (the lead assigns it)
+    ("2026-11-23 09:00", "09:00", "官网", "3", "3", None, "2026-11-23 16:30"),
+    # 唯品会 on Friday, 王五's day off: uncovered by day; the night holder starts only
+    # after the 10:30 deadline, so the one who registered it chases it
+    ("2026-11-27 08:30", "07:50", "唯品会", "2", "2", None, "2026-11-27 10:30"),
 ]
 
 

@@ -172,7 +172,13 @@ class DeadlineService:
             text += f"{short_name(ownership.first)} 的班次先结束，由您接手。"
         if is_overdue(item.due, now):
             text += f"\n⚠️ 登记时已超时 {duration(lateness_minutes(item.due, now))}，请立即处理。"
-        self.alerts.notify_owner(item, now, text, "owner")
+        # To the owner themself, even off shift: it is news about their own work, not a rung.
+        self.scheduler.notify(
+            {"user": item.owner},
+            text,
+            key=f"deadlines:{item.id}:owner:{item.owner}",
+            kind="deadlines",
+        )
 
     def record_attempt(self, member: Member, order: str, result: str, now: datetime) -> str:
         """Record one dunning attempt, also on the order's remark history.

@@ -141,8 +141,8 @@ class Tracker:
         if self.rule(rule_name).owner != "holder" or platform is None:
             return Ownership(creator)
         tz = self.settings.timezone
-        found = self._holder_from(platform, platform in shared, creator, now)
-        if found is None:
+        found = self._holder_from(platform, platform in shared, creator, now, due)
+        if found is None:  # nobody covers the account before it falls due: the lead's to fix
             return Ownership(creator)
         occurrence, first = found
         owner = first
@@ -150,7 +150,7 @@ class Tracker:
             ends = occurrence.end(tz)
             if ends >= due:
                 break
-            following = self._holder_from(platform, platform in shared, creator, ends)
+            following = self._holder_from(platform, platform in shared, creator, ends, due)
             if following is None:
                 break
             occurrence, owner = following
@@ -159,11 +159,14 @@ class Tracker:
         return Ownership(owner, first, found[0].end(tz))
 
     def _holder_from(
-        self, platform: str, shared: bool, creator: Member, moment: datetime
+        self, platform: str, shared: bool, creator: Member, moment: datetime, due: datetime
     ) -> tuple[ShiftOccurrence, Member] | None:
-        """Return the shift occurrence and member covering a platform at ``moment`` or the
-        next shift after it (the latest started first, as :meth:`Roster.holder` asks)."""
+        """Return the shift occurrence and member covering a platform at ``moment`` or in a
+        later shift starting before ``due`` (the latest started first, as the roster asks)."""
+        tz = self.settings.timezone
         for occurrence in self._occurrences_from(moment):
+            if occurrence.start(tz) > max(moment, due):
+                break
             member = (
                 self._least_loaded(occurrence, creator)
                 if shared
