@@ -38,6 +38,8 @@ OWNER_TABLE = [
     # 唯品会 on Friday, 王五's day off: uncovered by day; the night holder starts only
     # after the 10:30 deadline, so the one who registered it chases it
     ("2026-11-27 08:30", "07:50", "唯品会", "2", "2", None, "2026-11-27 10:30"),
+    # already overdue, registered before any shift: the next shift's holder, at once
+    ("2026-11-24 08:00", "昨天 07:00", "唯品会", "2", "3", None, "2026-11-23 10:30"),
 ]
 
 
@@ -60,7 +62,8 @@ def test_the_owner_is_the_account_holder_at_work_when_the_order_is_registered(
     due: str,
 ) -> None:
     rig.clock.set(rig.at(registered))
-    text = rig.ds.open_dunning(rig.member(by), "3391827740", [platform, placed], rig.clock.now())
+    rest = [platform, *placed.split()]
+    text = rig.ds.open_dunning(rig.member(by), "3391827740", rest, rig.clock.now())
     [item] = rig.ds.items.all()
     assert item.due == rig.at(due)
     assert item.owner == rig.member(owner).user_id, text

@@ -29,6 +29,7 @@ from bot.services.deadlines.wording import Wording, duration
 from bot.services.roster import Roster
 
 REVIEW = "deadlines:review"
+CALENDAR_TOLD = "deadlines:calendar_told"  # the key of the last calendar note sent
 
 Target = dict[str, Any]  # a notification's recipient, as the scheduler takes it
 
@@ -220,8 +221,8 @@ class Alerts:
         """Tell the admins privately which coming years the holiday calendar does not know.
 
         At most once a week (a bot restarted daily, or in a loop, does not repeat itself),
-        with the settings lines to add; never in the team chat, where agents cannot act on it.
-        An admin who never sent /start gets the delivery's usual mention instead.
+        with the settings lines to add. Only when no admin can be messaged privately does it
+        go to the team chat, with the same weekly limit.
         """
         today = self.time.today()
         conf = self.settings.deadlines
@@ -242,7 +243,17 @@ class Alerts:
         )
         year, week, _ = today.isocalendar()
         key = f"deadlines:calendar:{listed}:{year}-W{week:02d}"
-        for admin in self.members.with_role(Role.ADMIN):
+        # The outbox forgets sent notes after a few days; the week told is kept apart.
+        if self.scheduler.timers.meta(CALENDAR_TOLD) == key:
+            return
+        self.scheduler.timers.set_meta(CALENDAR_TOLD, key)
+        reachable = [a for a in self.members.with_role(Role.ADMIN) if a.can_dm]
+        # A blind private message to an admin who never sent /start would be refused and
+        # mark them unreachable; with nobody to tell privately, the team chat hears it, still
+        # at most once a week.
+        if not reachable:
+            self.scheduler.notify({"team": True}, text, key=key, kind="deadlines")
+        for admin in reachable:
             self.scheduler.notify(
                 {"user": admin.user_id}, text, key=f"{key}:{admin.user_id}", kind="deadlines"
             )

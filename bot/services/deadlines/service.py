@@ -190,11 +190,9 @@ class DeadlineService:
         result = result[:200]
         first = not item.attempts
         item.attempts.append(Attempt(now, member.user_id, result))
+        self.tracker.arm(item)  # the first chase ends the ladder
         self.items.save(item)
-        if first:
-            self.tracker.arm(item)
-            self.items.save(item)
-            self.tracker.arm_tick()
+        self.tracker.arm_tick()
         try:
             self.orders.record_dunning(item.ref, result, member, now, platform=item.platform)
             remark = "，已写入订单备注记录"

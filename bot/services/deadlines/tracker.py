@@ -162,10 +162,11 @@ class Tracker:
         self, platform: str, shared: bool, creator: Member, moment: datetime, due: datetime
     ) -> tuple[ShiftOccurrence, Member] | None:
         """Return the shift occurrence and member covering a platform at ``moment`` or in a
-        later shift starting before ``due`` (the latest started first, as the roster asks)."""
+        later shift starting by ``due`` (the latest started first, as the roster asks); an
+        item already overdue goes to the next shift covering it, whenever that starts."""
         tz = self.settings.timezone
         for occurrence in self._occurrences_from(moment):
-            if occurrence.start(tz) > max(moment, due):
+            if moment < due < occurrence.start(tz):
                 break
             member = (
                 self._least_loaded(occurrence, creator)
