@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import TeamTime
 from bot.config import Settings
-from bot.domain.deadline_item import DUNNING, FOLLOWUP, Closing, DeadlineItem, awaits_action
+from bot.domain.deadline_item import FOLLOWUP, Closing, DeadlineItem, awaits_action
 from bot.domain.deadlines import (
     OPEN,
     OVERDUE,
@@ -209,10 +209,7 @@ class Tracker:
         agents = self.roster.agents_on_duty(occurrence.day, occurrence.shift.key)
         if not agents:
             return None
-        load = {m.user_id: 0 for m in agents}
-        for item in self.items.all():
-            if item.kind == DUNNING and item.owner in load and awaits_action(item):
-                load[item.owner] += 1
+        load = self.items.to_chase({m.user_id for m in agents})
         return min(
             agents,
             key=lambda m: (load[m.user_id], m.user_id != creator.user_id, _number(m.work_no)),
