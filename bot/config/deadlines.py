@@ -60,9 +60,13 @@ DEFAULT_ROUTINES: list[dict[str, Any]] = [
         "name": "weekly_meeting",
         "at": "08:00",
         "days": ["周一"],
+        "workdays_only": True,
         "text": "📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。",
     },
 ]
+
+
+GIVEN_UP_WORDS = ("不要了", "不买了", "已取消", "取消订单", "已关闭")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class DeadlinesSettings:
     dunning_rule: str = "dunning"
     shipped_rule: str = "shipped"
     shared_platforms: tuple[str, ...] = ("tmall", "jd")
+    # Words in a /dunned result that mean the buyer gave the order up: it closes, unpaid.
+    given_up_words: tuple[str, ...] = GIVEN_UP_WORDS
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
     calendar_warn_days: int = 60
@@ -103,6 +109,7 @@ def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
             "warn_before",
             "escalate_after",
             "shared_platforms",
+            "given_up_words",
             "holidays",
             "workdays",
             "calendar_warn_days",
@@ -149,6 +156,7 @@ def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
         rules=rules,
         tickets=tickets,
         shared_platforms=tuple(shared),
+        given_up_words=_words(section, "given_up_words", GIVEN_UP_WORDS),
         holidays=_dates(section, "holidays"),
         workdays=_dates(section, "workdays"),
         calendar_warn_days=int(section.positive("calendar_warn_days", 60)),
@@ -158,6 +166,13 @@ def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
         routines=_routines(section),
         list_limit=int(section.positive("list_limit", 30)),
     )
+
+
+def _words(section: Section, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    words = section.get(name, list, list(default))
+    if not words or not all(isinstance(w, str) and w.strip() for w in words):
+        raise ConfigError(section.key(name), "应为非空的词语列表")
+    return tuple(w.strip() for w in words)
 
 
 def _parse_rule(name: str, sec: Section, warn_before: list[int], escalate: int) -> Rule:

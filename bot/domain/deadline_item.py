@@ -76,6 +76,28 @@ class DeadlineItem:
     closing: Closing | None = None
 
 
+def chased(item: DeadlineItem) -> bool:
+    """Whether a dunning item has been chased: its duty is done, only the payment is open."""
+    return item.kind == DUNNING and bool(item.attempts)
+
+
+def awaits_action(item: DeadlineItem) -> bool:
+    """Whether an open item still asks its owner to act (not paused, not already chased)."""
+    return not item.paused and not chased(item)
+
+
+def chase_met(item: DeadlineItem) -> bool | None:
+    """Whether the first chase came by the due time (None: not chased yet)."""
+    if not item.attempts:
+        return None
+    return item.attempts[0].at <= item.due
+
+
+def ends_order(result: str, words: tuple[str, ...]) -> bool:
+    """Whether a dunning result says the buyer gave the order up (不要了, 已取消…)."""
+    return any(word in result for word in words)
+
+
 def may_reassign(member: Member, item: DeadlineItem) -> bool:
     """Whether ``member`` may hand ``item`` to someone else: a lead, or its owner."""
     return member.role >= Role.LEAD or item.owner == member.user_id

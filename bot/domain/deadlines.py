@@ -125,12 +125,24 @@ def next_rung(rungs: list[Rung], now: datetime) -> int:
 
 
 def first_rung(rungs: list[Rung], now: datetime) -> int:
-    """Return the rung a new item starts at: the next one, or, for an item registered
-    already overdue, the latest one passed, so owner and lead hear of it at once."""
+    """Return the rung a new item starts at: the next one to come, or a passed escalation.
+
+    An item registered already overdue does not replay its 已超时 rung: registering it tells
+    the owner once how late it is. A passed escalation still goes to the leads at once.
+    """
     upcoming = next_rung(rungs, now)
-    if upcoming > 0 and rungs[upcoming - 1].kind in (OVERDUE, ESCALATE):
+    if upcoming > 0 and rungs[upcoming - 1].kind == ESCALATE:
         return upcoming - 1
     return upcoming
+
+
+def skipped_overdue(rungs: list[Rung], start: int, index: int) -> bool:
+    """Whether sending rung ``index`` (from ``start`` on) jumps over the 已超时 rung.
+
+    After downtime only the latest rung goes out; when that is the escalation, the owner
+    would never hear about their own overdue item unless told with it.
+    """
+    return any(rungs[i].kind == OVERDUE for i in range(start, index))
 
 
 def last_passed(rungs: list[Rung], start: int, now: datetime) -> int:
@@ -149,3 +161,8 @@ def last_passed(rungs: list[Rung], start: int, now: datetime) -> int:
 def is_overdue(due: datetime, now: datetime) -> bool:
     """Whether an item due at ``due`` is overdue at ``now`` (due at 16:30 is late at 16:31)."""
     return now > due
+
+
+def lateness_minutes(due: datetime, now: datetime) -> int:
+    """Return how many whole minutes ``now`` is past ``due`` (0 when not late)."""
+    return max(0, int((now - due).total_seconds() // 60))

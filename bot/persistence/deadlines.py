@@ -202,6 +202,14 @@ class ItemRepo:
         """Return the open items a member owns."""
         return [from_doc(d) for d in self._docs() if d["owner"] == user_id]
 
+    def to_chase(self, owners: set[int]) -> dict[int, int]:
+        """Return how many open dunning items not yet chased each of ``owners`` holds."""
+        counts = dict.fromkeys(owners, 0)
+        for doc in self._docs():  # counted on the stored documents: no item is built
+            if doc["type"] == DUNNING and doc["owner"] in counts and not doc.get("attempts"):
+                counts[doc["owner"]] += 1
+        return counts
+
     def reached(self, moment: datetime) -> list[DeadlineItem]:
         """Return the open items whose next rung is due by ``moment``."""
         # Stored moments are UTC ISO strings: comparing them is comparing times.

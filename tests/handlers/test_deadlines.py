@@ -106,26 +106,49 @@ async def test_owner_is_warned_then_owner_and_lead_get_overdue_then_escalation(
     assert to(bot, calls, "90") == []
     calls = await bot.advance("2026-11-23 11:30")
     assert to(bot, calls, AGENT) == []
-    assert "超时 60 分钟仍未处理" in to(bot, calls, "80")[0]
-    assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
+    assert "已超时 1 小时，仍未处理" in to(bot, calls, "80")[0]
+    assert "已超时 1 小时，仍未处理" in to(bot, calls, "90")[0]
     assert items(bot)[0].next_at is None
     assert bot.svc.scheduler.timers.pending("deadlines:tick") == []
     later = bot.texts(await bot.advance("2026-11-24 12:00"))
     assert not [t for t in later if "3391827740" in t]
 
 
-async def test_an_order_registered_already_overdue_tells_owner_and_lead_at_once(
+async def test_an_order_registered_overdue_tells_the_owner_once_how_late_it_is(
     bot: Harness,
 ) -> None:
     start_all(bot)
     await bot.advance("2026-11-23 10:50")
     calls = await bot.send(AGENT, "/unpaid 3391827741 淘宝 07:10")
-    [owner] = to(bot, calls, AGENT)
-    [lead] = to(bot, calls, "80")
-    assert owner.startswith("🔴 已超时：催付 #1 订单 3391827741") and "补发" not in owner
-    assert lead == owner
+    [reply] = bot.texts(calls)
+    assert "负责人 2号 李四" in reply and "登记时已超时 20 分钟，请立即处理" in reply
+    assert to(bot, calls, AGENT) == [] and to(bot, calls, "80") == []  # the reply said it
     calls = await bot.advance("2026-11-23 11:30")
-    assert "超时 60 分钟仍未处理" in to(bot, calls, "90")[0]
+    assert to(bot, calls, AGENT) == []
+    assert "🚨 已超时 1 小时，仍未处理：催付 #1" in to(bot, calls, "90")[0]
+
+
+async def test_an_item_two_days_late_is_escalated_at_once_with_its_real_lateness(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.advance("2026-11-23 10:50")
+    calls = await bot.send(AGENT, "/unpaid 3391827741 淘宝 前天 07:10")
+    assert "登记时已超时 2 天" in bot.texts(calls)[0]
+    assert to(bot, calls, AGENT) == []
+    [lead] = to(bot, calls, "80")
+    assert lead.startswith("🚨 已超时 2 天，仍未处理：催付 #1") and "补发" not in lead
+
+
+async def test_an_owner_who_did_not_register_the_item_is_told_once_that_it_is_overdue(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.advance("2026-11-23 10:50")
+    calls = await bot.send("80", "/unpaid 3391827741 淘宝 07:10")
+    [owner] = to(bot, calls, AGENT)
+    assert owner.startswith("📌 李组长 登记了 催付 #1") and "登记时已超时 20 分钟" in owner
+    assert to(bot, await bot.advance("2026-11-23 11:29"), AGENT) == []
 
 
 async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
@@ -140,6 +163,69 @@ async def test_paid_in_time_stops_every_reminder(bot: Harness) -> None:
     [archived] = list(bot.svc.deadlines.items.closed("2026-11"))
     assert archived.closing is not None and archived.closing.status == "paid"
     assert archived.attempts[0].result.startswith("电话")
+
+
+async def test_dunned_before_the_deadline_meets_it_and_no_reminder_follows(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.advance("2026-11-23 10:05")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 电话未接，旺旺留言"))
+    assert "✅ 按时完成催付（应于 今天 10:30 前），不再提醒" in text and "/paid" in text
+    calls = await bot.advance("2026-11-23 13:00")
+    assert not [t for t in bot.texts(calls) if "3391827740" in t]
+    [mine] = bot.texts(await bot.send(AGENT, "/mine"))
+    assert "已按时催付，等待付款" in mine and "超时" not in mine.replace("按时", "")
+    assert bot.texts(await bot.send("80", "/overdue")) == ["✅ 目前没有超时的待办。"]
+    [text] = bot.texts(await bot.send(AGENT, "/paid 3391827740"))
+    assert "催付成交" in text and "超时" not in text  # paying late is the buyer's doing
+
+
+async def test_a_chase_after_the_deadline_is_recorded_late_and_stops_the_escalation(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.advance("2026-11-23 10:40")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 已电话"))
+    assert "催付已完成，但晚了 10 分钟" in text
+    calls = await bot.advance("2026-11-23 12:00")
+    assert not [t for t in bot.texts(calls) if "3391827740" in t]
+
+
+async def test_a_result_saying_the_buyer_gave_up_closes_the_order_unpaid(bot: Harness) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    [text] = bot.texts(await bot.send(AGENT, "/dunned 3391827740 顾客说不要了"))
+    assert "订单 3391827740 已关闭，计入催付未成交" in text
+    assert items(bot) == []
+    [archived] = list(bot.svc.deadlines.items.closed("2026-11"))
+    assert archived.closing is not None and archived.closing.status == "given_up"
+
+
+async def test_an_order_paid_before_anybody_chased_it_owes_no_dunning(bot: Harness) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    [text] = bot.texts(await bot.send(AGENT, "/paid 3391827740"))
+    assert text == "✅ 订单 3391827740 已付款，还没催付就付了，无需催付。"
+
+
+async def test_dunrate_shows_the_conversion_rate_of_the_team_and_each_chaser(
+    bot: Harness,
+) -> None:
+    assert "本月还没有催付记录" in bot.texts(await bot.send(AGENT, "/dunrate"))[0]
+    for number in ("3391827740", "3391827741", "3391827742", "3391827743"):
+        await bot.send(AGENT, f"/unpaid {number} 淘宝 07:00")
+    await bot.send(AGENT, "/dunned 3391827740 电话联系，答应付款")
+    await bot.send("3", "/dunned 3391827741 旺旺留言")
+    await bot.send(AGENT, "/dunned 3391827742 不要了")
+    await bot.send(AGENT, "/paid 3391827740")
+    await bot.send(AGENT, "/paid 3391827743")  # paid before any chase: not counted
+    [text] = bot.texts(await bot.send(AGENT, "/催付成交率"))
+    assert text.splitlines() == [
+        "11月催付成交率（催付后付款 ÷ 已有结果的催付订单）：",
+        "全组：1/2 = 50%，另有 1 单待付款",
+        "2号 李四：1/2 = 50%",
+        "3号 王五：暂无结果，另有 1 单待付款",
+    ]
+    assert "用法：/dunrate" in bot.texts(await bot.send(AGENT, "/dunrate 11月"))[0]
 
 
 async def test_dunned_is_written_to_the_order_remark_history(bot: Harness) -> None:
@@ -371,7 +457,7 @@ async def test_shipped_order_is_checked_on_day_seven(bot: Harness) -> None:
     assert to(bot, calls, AGENT) == []  # 李四's shift starts at 08:40: the lead is told
     assert any("已超时：发货回访 #1" in t for t in to(bot, calls, "80"))
     calls = await bot.advance("2026-11-30 09:30")
-    assert any("超时 60 分钟" in t for t in to(bot, calls, "80"))
+    assert any("已超时 1 小时" in t for t in to(bot, calls, "80"))
     assert "用法：/shipped" in bot.texts(await bot.send(AGENT, "/shipped"))[0]
 
 
@@ -385,18 +471,31 @@ async def test_routine_reminders_reach_the_team_chat(bot: Harness) -> None:
     assert meeting == ["📅 今天 09:00 周例会：每位客服汇报上周工作和需要改进的地方。"]
 
 
-async def test_admins_are_warned_at_start_that_2027_is_not_covered(bot: Harness) -> None:
+async def test_admins_are_told_privately_once_a_week_that_2027_is_not_covered(
+    bot: Harness,
+) -> None:
     outbox = bot.svc.store.db("schedule").table("outbox")
     [warning] = [n for n in outbox.all() if n["key"].startswith("deadlines:calendar:2027")]
-    assert warning["recipient"] == {"team": True} and warning["sent_at"]
-    assert "未覆盖 2027 年" in warning["text"]
-    await bot.restart()  # same day: not repeated
-    assert not [c for c in bot.api.calls if "未覆盖" in c.text]
+    assert warning["recipient"] == {"team": True}  # no admin could be messaged privately yet
+    assert "holidays = [2027-01-01]" in warning["text"] and "[deadlines]" in warning["text"]
     await bot.send("90", "/start", private=True)
-    bot.clock.set(bot.at("2026-11-24 08:00"))
-    await bot.restart()  # the next day, to the admin who can now be messaged privately
-    [call] = [c for c in bot.api.calls if "未覆盖 2027 年" in c.text]
+    for day in ("2026-11-24", "2026-11-29"):  # later days of the same week: not repeated
+        bot.clock.set(bot.at(f"{day} 08:00"))
+        await bot.restart()
+    assert not [c for c in bot.api.calls if "节假日表只到 2026 年" in c.text]
+    bot.clock.set(bot.at("2026-11-30 08:00"))
+    await bot.restart()  # the next week, privately to the admin, not in the team chat
+    [call] = [c for c in bot.api.calls if "节假日表只到 2026 年" in c.text]
     assert call.chat_id == uid(bot, "90")
+
+
+async def test_the_weekly_meeting_is_not_announced_on_a_holiday_monday(tmp_path: Any) -> None:
+    # 2026-10-05 is a Monday of the National Day holiday; 2026-10-12 is a working Monday.
+    async with Harness(tmp_path, start="2026-10-04 20:00") as bot:
+        calls = await bot.advance("2026-10-05 09:00")
+        assert not [t for t in group(bot, calls) if "周例会" in t]
+        calls = await bot.advance("2026-10-12 09:00")
+        assert [t for t in group(bot, calls) if "周例会" in t]
 
 
 async def test_a_burst_of_reminders_is_one_message_per_recipient(bot: Harness) -> None:

@@ -63,12 +63,26 @@ async def test_reminders_due_during_downtime_are_sent_once_after_restart(bot: Ha
 
     calls = await bot.advance("2026-11-23 12:00")
     lead_texts = texts_to(bot, calls, "80")
-    assert sum("超时 60 分钟仍未处理：催付 #1" in t for t in lead_texts) == 1
-    assert sum("超时 60 分钟仍未处理：京东工单 #2" in t for t in lead_texts) == 1
+    assert sum("已超时 1 小时，仍未处理：催付 #1" in t for t in lead_texts) == 1
+    assert sum("已超时 1 小时，仍未处理：京东工单 #2" in t for t in lead_texts) == 1
     assert not [t for t in texts_to(bot, calls, "2") if "【补发】" in t]
     outbox = bot.svc.store.db("schedule").table("outbox").all()
     now = bot.svc.clock.now().isoformat()
     assert all(n["sent_at"] for n in outbox if n["due"] <= now)
+
+
+async def test_after_downtime_the_owner_hears_of_their_overdue_item_with_the_escalation(
+    bot: Harness,
+) -> None:
+    start_all(bot)
+    await bot.send("2", "/unpaid 3391827740 淘宝 07:00")  # due 10:30, escalated at 11:30
+    calls = await stop_move_start(bot, "2026-11-23 11:40")
+    [owner] = texts_to(bot, calls, "2")
+    assert owner.startswith("【补发】🔴 已超时 1 小时 10 分钟：催付 #1")
+    [lead] = texts_to(bot, calls, "80")
+    assert lead.startswith("【补发】🚨 已超时 1 小时 10 分钟，仍未处理：催付 #1")
+    again = await stop_move_start(bot, "2026-11-23 11:41")
+    assert texts_to(bot, again, "2") == []
 
 
 async def test_a_lost_timer_is_rebuilt_from_the_open_items_at_start(bot: Harness) -> None:

@@ -28,10 +28,13 @@ COMMANDS = [
     CommandSpec(
         "dunned",
         "/dunned <订单号> <结果>",
-        "记录一次催付结果（同步到订单备注记录）",
+        "记录催付结果：完成催付（同步到订单备注记录），结果含“不要了”“已取消”则关闭订单",
         aliases=("已催",),
     ),
-    CommandSpec("paid", "/paid <订单号>", "订单已付款，结束催付", aliases=("已付款",)),
+    CommandSpec("paid", "/paid <订单号>", "订单已付款：记录催付成交", aliases=("已付款",)),
+    CommandSpec(
+        "dunrate", "/dunrate", "本月催付成交率（全组和每位客服）", aliases=("催付成交率",)
+    ),
     CommandSpec(
         "prospect",
         "/prospect <客户> <顾虑> [A|B|C]",

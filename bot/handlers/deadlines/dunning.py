@@ -1,4 +1,5 @@
-"""Dunning commands: /unpaid opens the chase of an unpaid order, /dunned logs, /paid ends."""
+"""Dunning commands: /unpaid opens the chase of an unpaid order, /dunned meets it, /paid
+records the outcome, /dunrate shows the conversion rate."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ DUNNED_USAGE = "用法：/dunned <订单号> <结果>，例如 /dunned 339182774
 PAID_USAGE = "用法：/paid <订单号>，例如 /paid 3391827740"
 
 
-def _paid_text(_ds: DeadlineService, item: DeadlineItem, late: bool) -> str:
-    """Return the confirmation of a paid order, with how many times it was chased."""
-    tail = "（超时后付款）" if late else "（按时完成）"
-    return f"✅ 订单 {item.ref} 已付款，催付结束{tail}。共催付 {len(item.attempts)} 次。"
+DUNRATE_USAGE = "用法：/dunrate（本月催付成交率，全组和每位客服）"
+
+
+def _paid_text(ds: DeadlineService, item: DeadlineItem, late: bool) -> str:
+    """Return the confirmation of a paid order."""
+    return ds.paid_text(item, late)
 
 
 HANDLERS: dict[str, Callback] = {
     "unpaid": command(UNPAID_USAGE, ref_and_words(DeadlineService.open_dunning), least=1),
     "dunned": command(DUNNED_USAGE, ref_and_text(DeadlineService.record_attempt), least=2),
     "paid": closing(PAID_USAGE, DUNNED, "paid", _paid_text, most=1),
+    "dunrate": command(
+        DUNRATE_USAGE, lambda ds, _member, _args, now: ds.dunning_rate(now), most=0
+    ),
 }

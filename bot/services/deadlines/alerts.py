@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import TeamTime
 from bot.config import Settings
 from bot.domain.deadline_item import DeadlineItem
-from bot.domain.deadlines import OPEN, OVERDUE, WARN, Rung, last_passed
+from bot.domain.deadlines import (
+    OPEN,
+    OVERDUE,
+    WARN,
+    Rung,
+    last_passed,
+    lateness_minutes,
+    skipped_overdue,
+)
 from bot.domain.members import Member, Role, short_name
 from bot.domain.times import iso
 from bot.persistence.members import MemberRepo
@@ -17,10 +25,11 @@ from bot.persistence.timers import Notification, Timer
 from bot.scheduling import Scheduler
 from bot.services.deadlines.platforms import accounts_of
 from bot.services.deadlines.tracker import Tracker
-from bot.services.deadlines.wording import Wording
+from bot.services.deadlines.wording import Wording, duration
 from bot.services.roster import Roster
 
 REVIEW = "deadlines:review"
+CALENDAR_TOLD = "deadlines:calendar_told"  # the key of the last calendar note sent
 
 Target = dict[str, Any]  # a notification's recipient, as the scheduler takes it
 
@@ -49,18 +58,26 @@ class Alerts:
             rungs = self.tracker.rungs(item)
             index = last_passed(rungs, item.rung, now)
             if index >= 0:
-                notes.extend(self._rung_notes(item, rungs[index]))
+                owner_missed = skipped_overdue(rungs, item.rung, index)
+                notes.extend(self._rung_notes(item, rungs[index], now, owner_missed))
                 item.rung = index + 1
             self.tracker.arm(item)
         self.scheduler.notify_many(notes)  # one write for a burst of hundreds
         self.tracker.items.save_many(reached)
         self.tracker.arm_tick()
 
-    def _rung_notes(self, item: DeadlineItem, rung: Rung) -> list[Notification]:
-        """Return the notifications of one rung, one per distinct recipient."""
+    def _rung_notes(
+        self, item: DeadlineItem, rung: Rung, now: datetime, owner_missed: bool = False
+    ) -> list[Notification]:
+        """Return the notifications of one rung, one per distinct recipient.
+
+        ``owner_missed``: the 已超时 rung was skipped (downtime), so an escalation also tells
+        the owner, who would otherwise never hear about their own overdue item.
+        """
         desc = self.wording.describe(item)
         due = self.wording.due_of(item)
         owner = self.members.get(item.owner)
+        late = duration(lateness_minutes(item.due, max(now, rung.at)))
         targets: list[Target] = [self.route_owner(item, rung.at)]
         if rung.kind == WARN:
             text = f"⏰ {desc} 还有 {rung.minutes} 分钟到期（{due}）· 负责人 {short_name(owner)}"
@@ -71,10 +88,24 @@ class Alerts:
             targets.append(self.lead_target(owner, rung.at))
         else:
             text = (
-                f"🚨 超时 {rung.minutes} 分钟仍未处理：{desc}，应于 {due} 完成"
+                f"🚨 已超时 {late}，仍未处理：{desc}，应于 {due} 完成"
                 f" · 负责人 {short_name(owner)}，请组长跟进"
             )
+            owner_target = targets[0]
             targets = self._escalation_targets()
+            if owner_missed and owner_target not in targets:
+                overdue = (
+                    f"🔴 已超时 {late}：{desc}，应于 {due} 完成，请立即处理"
+                    f" · 负责人 {short_name(owner)}"
+                )
+                notes = self._notes(item, Rung(rung.at, OVERDUE), [owner_target], overdue)
+                return notes + self._notes(item, rung, targets, text)
+        return self._notes(item, rung, targets, text)
+
+    def _notes(
+        self, item: DeadlineItem, rung: Rung, targets: list[Target], text: str
+    ) -> list[Notification]:
+        """Return one notification of ``text`` per distinct target, keyed by item and rung."""
         base = f"deadlines:{item.id}:{rung.kind}:{iso(rung.at)}"
         # Never dated before the item existed: registered overdue is news, not 补发.
         when = max(rung.at, item.created)
@@ -187,30 +218,48 @@ class Alerts:
             day += timedelta(days=1)
 
     def warn_calendar(self) -> None:
-        """Tell the admins at start which coming years the holiday calendar does not know.
+        """Tell the admins privately which coming years the holiday calendar does not know.
 
-        Privately to admins the bot can reach, else in the team chat; at most once a day,
-        so a bot restarted in a loop does not repeat itself.
+        At most once a week (a bot restarted daily, or in a loop, does not repeat itself),
+        with the settings lines to add. Only when no admin can be messaged privately does it
+        go to the team chat, with the same weekly limit.
         """
         today = self.time.today()
-        years = self.tracker.calendar.uncovered_years(
-            today, self.settings.deadlines.calendar_warn_days
-        )
+        conf = self.settings.deadlines
+        years = self.tracker.calendar.uncovered_years(today, conf.calendar_warn_days)
         if not years:
             return
         listed = "、".join(str(y) for y in years)
+        first = years[0]
         text = (
-            f"⚠️ 节假日日历未覆盖 {listed} 年：这些年份的工作日按周一至周五计算，"
-            "再加上设置中 [deadlines] 的 holidays（放假日）与 workdays（调休上班日）。"
-            f"请主管在设置中补充 {listed} 年的法定节假日与调休安排。"
+            f"⚠️ 机器人自带的节假日表只到 {first - 1} 年，"
+            f"不知道 {listed} 年哪天放假、哪天调休上班。"
+            f"在补上之前，{listed} 年按周一至周五上班计算：春节、国庆等假期会被当成工作日，"
+            "调休的周末会被当成休息日，催付、工单的时限和周例会提醒都会按这个算。\n"
+            "请在 config.toml 的 [deadlines] 一节写上国务院公布的放假日和调休上班日"
+            "（下面的日期只是格式示例，请换成公布的日期），然后重启机器人：\n"
+            f"holidays = {_dates_line(conf.holidays, f'{first}-01-01')}\n"
+            f"workdays = {_dates_line(conf.workdays, f'{first}-02-20')}"
         )
-        key = f"deadlines:calendar:{listed}:{today.isoformat()}"
+        year, week, _ = today.isocalendar()
+        key = f"deadlines:calendar:{listed}:{year}-W{week:02d}"
+        # The outbox forgets sent notes after a few days; the week told is kept apart.
+        if self.scheduler.timers.meta(CALENDAR_TOLD) == key:
+            return
+        self.scheduler.timers.set_meta(CALENDAR_TOLD, key)
         reachable = [a for a in self.members.with_role(Role.ADMIN) if a.can_dm]
-        # A blind private message to an admin who never sent /start would mark them
-        # unreachable; the team chat reaches them all.
+        # A blind private message to an admin who never sent /start would be refused and
+        # mark them unreachable; with nobody to tell privately, the team chat hears it, still
+        # at most once a week.
         if not reachable:
             self.scheduler.notify({"team": True}, text, key=key, kind="deadlines")
         for admin in reachable:
             self.scheduler.notify(
                 {"user": admin.user_id}, text, key=f"{key}:{admin.user_id}", kind="deadlines"
             )
+
+
+def _dates_line(known: frozenset[date], example: str) -> str:
+    """Return a TOML list of the dates already set, or of one example date."""
+    days = sorted(d.isoformat() for d in known) or [example]
+    return "[" + ", ".join(days) + "]"

@@ -25,9 +25,13 @@ from bot.domain.deadline_item import (
     Attempt,
     DeadlineItem,
     Visit,
+    awaits_action,
+    chase_met,
+    ends_order,
     may_reassign,
 )
-from bot.domain.deadlines import is_overdue
+from bot.domain.deadlines import is_overdue, lateness_minutes
+from bot.domain.dunning_rate import Tally, tally
 from bot.domain.errors import Refusal, UserError
 from bot.domain.followup import parse_class
 from bot.domain.members import Member, parse_work_no, short_name
@@ -40,8 +44,8 @@ from bot.services.deadlines.alerts import REVIEW, Alerts
 from bot.services.deadlines.lookups import DUNNED_FIRST, FOLLOWED, FOLLOWED_FIRST, NUMBERED, Lookup
 from bot.services.deadlines.platforms import platform_named
 from bot.services.deadlines.review import Decided, Review
-from bot.services.deadlines.tracker import TICK, Tracker
-from bot.services.deadlines.wording import Wording
+from bot.services.deadlines.tracker import TICK, Ownership, Tracker
+from bot.services.deadlines.wording import Wording, duration
 from bot.services.messenger import Messenger
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
@@ -132,30 +136,124 @@ class DeadlineService:
             platform = self._detect_platform(order)
         if self.items.find(DUNNING, order) is not None:
             raise UserError(f"订单 {order} 已在催付中，发送 /mine 查看。")
-        item = self.tracker.open_item(
-            DUNNING, self.conf.dunning_rule, order, member, placed, now, platform
+        rule = self.conf.dunning_rule
+        ownership = self.tracker.ownership(
+            rule, platform, member, now, self.tracker.due(rule, placed)
         )
+        item = self.tracker.open_item(
+            DUNNING, rule, order, member, placed, now, platform, owner=ownership.owner
+        )
+        self._tell_new_owner(item, member, ownership, now)
         script = self.wording.script("dunning/opening", {"customer": "亲"}, member)
-        text = self.wording.opened(item, "催付", now)
+        text = self.wording.opened(item, "催付", now) + self._handoff_line(ownership)
         return text + (f"\n催付话术：\n{script}" if script else "")
 
+    def _handoff_line(self, ownership: Ownership) -> str:
+        """Return the line saying the holder at registration leaves before the due time."""
+        if ownership.first is None or ownership.leaves is None:
+            return ""
+        return (
+            f"\n{short_name(ownership.first)} 的班次 {self.wording.fmt(ownership.leaves)} 结束，"
+            f"早于到期时间，已交给下一位挂号人 {short_name(ownership.owner)}。"
+        )
+
+    def _tell_new_owner(
+        self, item: DeadlineItem, creator: Member, ownership: Ownership, now: datetime
+    ) -> None:
+        """Tell an owner who did not register the item, once, that it is theirs (and how late
+        it already is); the one who registered it reads the same in the reply."""
+        if item.owner == creator.user_id:
+            return
+        text = (
+            f"📌 {creator.name} 登记了 {self.wording.describe(item)}，负责人是您"
+            f"（谁挂号谁催付），应于 {self.wording.due_of(item)} 前完成。"
+        )
+        if ownership.first is not None and ownership.leaves is not None:
+            text += f"{short_name(ownership.first)} 的班次先结束，由您接手。"
+        if is_overdue(item.due, now):
+            text += f"\n⚠️ 登记时已超时 {duration(lateness_minutes(item.due, now))}，请立即处理。"
+        # To the owner themself, even off shift: it is news about their own work, not a rung.
+        self.scheduler.notify(
+            {"user": item.owner},
+            text,
+            key=f"deadlines:{item.id}:owner:{item.owner}",
+            kind="deadlines",
+        )
+
     def record_attempt(self, member: Member, order: str, result: str, now: datetime) -> str:
-        """Record one dunning attempt, also on the order's remark history."""
+        """Record one dunning attempt, also on the order's remark history.
+
+        The first attempt meets the 催付 deadline (on time or late): no reminder follows. A
+        result saying the buyer gave up (不要了、已取消…) closes the order unpaid.
+        """
         item = self.find(DUNNED_FIRST, order)
         result = result[:200]
+        first = not item.attempts
         item.attempts.append(Attempt(now, member.user_id, result))
+        self.tracker.arm(item)  # the first chase ends the ladder
         self.items.save(item)
+        self.tracker.arm_tick()
         try:
             self.orders.record_dunning(item.ref, result, member, now, platform=item.platform)
             remark = "，已写入订单备注记录"
         except Exception as err:  # the attempt is recorded here either way
             log.warning("remark history not updated for %s: %s", item.ref, err)
             remark = "（订单备注记录未能写入，请手动备注）"
-        return (
+        text = (
             f"已记录第 {len(item.attempts)} 次催付：订单 {item.ref} · {result} · "
             f"{member.name} {self.time.local(now):%m-%d %H:%M}{remark}。"
-            f"付款后发送 /paid {item.ref}。"
         )
+        if first:
+            text += "\n" + self._chase_verdict(item)
+        if ends_order(result, self.conf.given_up_words):
+            self.tracker.close(item, "given_up", member, now, result)
+            return text + f"\n买家不要了：订单 {item.ref} 已关闭，计入催付未成交。"
+        return text + f"\n买家付款后发送 /paid {item.ref} 记录结果。"
+
+    def _chase_verdict(self, item: DeadlineItem) -> str:
+        """Return whether the first chase met the deadline, and by how much it missed it."""
+        if chase_met(item):
+            return f"✅ 按时完成催付（应于 {self.wording.due_of(item)} 前），不再提醒。"
+        late = lateness_minutes(item.due, item.attempts[0].at)
+        return (
+            f"⚠️ 催付已完成，但晚了 {duration(late)}（应于 {self.wording.due_of(item)} 前），"
+            "不再提醒。"
+        )
+
+    def _month(self, item: DeadlineItem) -> str:
+        """Return the local month (``YYYY-MM``) an order was first chased in."""
+        return f"{self.time.local(item.attempts[0].at):%Y-%m}"
+
+    def paid_text(self, item: DeadlineItem, late: bool) -> str:
+        """Return the confirmation of a paid order: converted after a chase, or none owed.
+
+        A payment after the due time is the buyer's doing; only a missing chase is noted.
+        """
+        if not item.attempts:
+            if late:
+                return (
+                    f"✅ 订单 {item.ref} 已付款，结束。应于 {self.wording.due_of(item)} 前催付，"
+                    "但没有记录催付（/dunned）。"
+                )
+            return f"✅ 订单 {item.ref} 已付款，还没催付就付了，无需催付。"
+        return (
+            f"✅ 订单 {item.ref} 已付款：催付成交（共催付 {len(item.attempts)} 次，"
+            f"{'按时' if chase_met(item) else '超时'}完成催付）。"
+        )
+
+    def dunning_rate(self, now: datetime) -> str:
+        """Show this month's dunning conversion rate (催付成交率) for the team and each chaser."""
+        local = self.time.local(now)
+        month = f"{local:%Y-%m}"
+        items = [*self.items.closed(month), *self.items.all()]
+        team, agents = tally(i for i in items if i.attempts and self._month(i) == month)
+        head = f"{local.month}月催付成交率（催付后付款 ÷ 已有结果的催付订单）："
+        if not team.decided and not team.pending:
+            return head + "\n本月还没有催付记录。"
+        lines = [head, f"全组：{_rate(team)}"]
+        ranked = sorted(agents.items(), key=lambda kv: -(kv[1].rate() or 0))
+        lines.extend(f"{short_name(self.members.get(uid))}：{_rate(t)}" for uid, t in ranked)
+        return "\n".join(lines)
 
     # ---- follow-ups ---------------------------------------------------------------------
 
@@ -334,7 +432,7 @@ class DeadlineService:
         items = sorted(self.items.owned_by(member.user_id), key=lambda i: i.due)
         if not items:
             return f"{member.name}，您目前没有待办。"
-        late = sum(1 for i in items if not i.paused and i.due < now)
+        late = sum(1 for i in items if awaits_action(i) and i.due < now)
         head = f"{member.name} 的待办 {len(items)} 项"
         head += (f"（⚠️ {late} 项已超时）" if late else "") + "："
         return "\n".join([head, *self.wording.listing(items, now)])
@@ -355,7 +453,7 @@ class DeadlineService:
 
     def overdue(self, now: datetime) -> str:
         """List everything overdue, grouped by owner, the owner with most first."""
-        late = [i for i in self.items.all() if not i.paused and is_overdue(i.due, now)]
+        late = [i for i in self.items.all() if awaits_action(i) and is_overdue(i.due, now)]
         if not late:
             return "✅ 目前没有超时的待办。"
         by_owner: dict[int, list[DeadlineItem]] = {}
@@ -366,3 +464,10 @@ class DeadlineService:
             lines.append(f"\n【{short_name(self.members.get(owner_id))}】{len(items)} 项")
             lines.extend(self.wording.listing(items, now))
         return "\n".join(lines)
+
+
+def _rate(counted: Tally) -> str:
+    """Return e.g. ``2/3 = 67%，另有 1 单待付款``."""
+    rate = counted.rate()
+    text = f"{counted.paid}/{counted.decided} = {rate:.0%}" if rate is not None else "暂无结果"
+    return text + (f"，另有 {counted.pending} 单待付款" if counted.pending else "")

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import TeamTime
 from bot.config import Settings
-from bot.domain.deadline_item import FOLLOWUP, Closing, DeadlineItem
+from bot.domain.deadline_item import FOLLOWUP, Closing, DeadlineItem, awaits_action
 from bot.domain.deadlines import (
     OPEN,
     OVERDUE,
@@ -25,6 +25,7 @@ from bot.domain.deadlines import (
     next_rung,
 )
 from bot.domain.members import Member
+from bot.domain.shifts import ShiftOccurrence
 from bot.domain.workdays import WorkCalendar
 from bot.persistence.deadlines import ItemRepo
 from bot.scheduling import Scheduler
@@ -32,6 +33,16 @@ from bot.services.deadlines.platforms import accounts_of
 from bot.services.roster import Roster
 
 TICK = "deadlines:tick"
+_HANDOFFS = 14  # shift occurrences followed before the due time: a week of two shifts a day
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who owns a new item, and whom it was handed on from when their shift ends first."""
+
+    owner: Member
+    first: Member | None = None  # the holder at registration, when the item went on
+    leaves: datetime | None = None  # when that holder's shift ends
 
 
 @dataclass
@@ -56,6 +67,10 @@ class Tracker:
 
     # ---- opening items ------------------------------------------------------------------
 
+    def due(self, rule_name: str, received: datetime) -> datetime:
+        """Return when an item received at ``received`` falls due under a rule."""
+        return due_time(self.rule(rule_name), received, self.settings.timezone, self.calendar)
+
     def open_item(
         self,
         kind: str,
@@ -66,13 +81,19 @@ class Tracker:
         now: datetime,
         platform: str | None = None,
         note: str = "",
+        owner: Member | None = None,
     ) -> DeadlineItem:
-        """Store a new item due by its rule, arm its first reminder and return it."""
+        """Store a new item due by its rule, arm its first reminder and return it.
+
+        Without ``owner`` the item goes to whom :meth:`ownership` names.
+        """
         rule = self.rule(rule_name)
-        due = due_time(rule, received, self.settings.timezone, self.calendar)
+        due = self.due(rule_name, received)
+        if owner is None:
+            owner = self.ownership(rule_name, platform, creator, now, due).owner
         item = replace(
             _draft(kind, ref, rule_name, creator, received, due, now),
-            owner=self._owner(rule, platform, creator, due).user_id,
+            owner=owner.user_id,
             platform=platform,
             note=note,
             rung=first_rung(ladder(rule, due), now),
@@ -105,16 +126,94 @@ class Tracker:
         self.items.add(item)
         self.arm_tick()
 
-    def _owner(self, rule: Rule, platform: str | None, creator: Member, due: datetime) -> Member:
-        """Return who owns a new item: the creator, or the account holder (谁挂号谁催付)."""
+    def ownership(
+        self, rule_name: str, platform: str | None, creator: Member, now: datetime, due: datetime
+    ) -> Ownership:
+        """Return who owns a new item (谁挂号谁催付) and whether it was handed on.
+
+        On a holder rule the owner is whoever holds the platform's account when the item is
+        registered, or at the start of the next shift covering it; on a shared platform
+        (天猫、京东) the agent on duty with the fewest open items to chase. When that shift
+        ends before the due time, the item goes on to the next holder, until one is still at
+        work when it falls due.
+        """
         shared = self.settings.deadlines.shared_platforms
-        if rule.owner != "holder" or platform is None or platform in shared:
-            return creator
+        if self.rule(rule_name).owner != "holder" or platform is None:
+            return Ownership(creator)
+        tz = self.settings.timezone
+        found = self._holder_from(platform, platform in shared, creator, now, due)
+        if found is None:  # nobody covers the account before it falls due: the lead's to fix
+            return Ownership(creator)
+        occurrence, first = found
+        owner = first
+        for _ in range(_HANDOFFS):
+            ends = occurrence.end(tz)
+            if ends >= due:
+                break
+            following = self._holder_from(platform, platform in shared, creator, ends, due)
+            if following is None:
+                break
+            occurrence, owner = following
+        if owner.user_id == first.user_id:
+            return Ownership(owner)
+        return Ownership(owner, first, found[0].end(tz))
+
+    def _holder_from(
+        self, platform: str, shared: bool, creator: Member, moment: datetime, due: datetime
+    ) -> tuple[ShiftOccurrence, Member] | None:
+        """Return the shift occurrence and member covering a platform at ``moment`` or in a
+        later shift starting by ``due`` (the latest started first, as the roster asks); an
+        item already overdue goes to the next shift covering it, whenever that starts."""
+        tz = self.settings.timezone
+        for occurrence in self._occurrences_from(moment):
+            if moment < due < occurrence.start(tz):
+                break
+            member = (
+                self._least_loaded(occurrence, creator)
+                if shared
+                else self._account_holder(platform, occurrence)
+            )
+            if member is not None:
+                return occurrence, member
+        return None
+
+    def _occurrences_from(self, moment: datetime) -> list[ShiftOccurrence]:
+        """Return the shifts running at ``moment`` (latest started first), then those to come
+        within a week in the order they start."""
+        tz = self.settings.timezone
+        local = moment.astimezone(tz)
+        every = [
+            ShiftOccurrence(shift, local.date() + timedelta(days=offset))
+            for offset in range(-1, 8)
+            for shift in self.settings.shifts
+        ]
+        running = [o for o in every if o.start(tz) <= local < o.end(tz)]
+        coming = [o for o in every if o.start(tz) > local]
+        return [
+            *sorted(running, key=lambda o: o.start(tz), reverse=True),
+            *sorted(coming, key=lambda o: o.start(tz)),
+        ]
+
+    def _account_holder(self, platform: str, occurrence: ShiftOccurrence) -> Member | None:
+        """Return who covers the platform's first covered account in one shift occurrence."""
+        cover = self.roster.coverage(occurrence)
         for account in accounts_of(self.settings.platforms, platform):
-            holder = self.roster.holder(account, due)
-            if holder is not None:
+            holder = cover.get(account)
+            if holder is not None and not holder.removed:
                 return holder
-        return creator
+        return None
+
+    def _least_loaded(self, occurrence: ShiftOccurrence, creator: Member) -> Member | None:
+        """Return the agent on duty with the fewest dunning items still to chase (ties: the
+        one who registered it, else the lowest work number)."""
+        agents = self.roster.agents_on_duty(occurrence.day, occurrence.shift.key)
+        if not agents:
+            return None
+        load = self.items.to_chase({m.user_id for m in agents})
+        return min(
+            agents,
+            key=lambda m: (load[m.user_id], m.user_id != creator.user_id, _number(m.work_no)),
+        )
 
     # ---- the ladder ---------------------------------------------------------------------
 
@@ -129,7 +228,7 @@ class Tracker:
     def arm(self, item: DeadlineItem) -> None:
         """Set ``next_at``, the moment of the item's next rung (None: nothing left to send)."""
         rungs = self.rungs(item)
-        if item.paused or item.rung >= len(rungs):
+        if not awaits_action(item) or item.rung >= len(rungs):
             item.next_at = None
         else:
             item.next_at = rungs[item.rung].at
@@ -221,3 +320,8 @@ def _draft(
         received=received,
         due=due,
     )
+
+
+def _number(work_no: str) -> tuple[int, str]:
+    """Return a work number as a sort key that puts 2 before 10."""
+    return (int(work_no), "") if work_no.isdigit() else (1 << 30, work_no)

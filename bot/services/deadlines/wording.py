@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import TeamTime
 from bot.config import Settings
-from bot.domain.deadline_item import DUNNING, FOLLOWUP, SHIPPED, DeadlineItem
-from bot.domain.deadlines import is_overdue
+from bot.domain.deadline_item import DUNNING, FOLLOWUP, SHIPPED, DeadlineItem, chase_met, chased
+from bot.domain.deadlines import is_overdue, lateness_minutes
 from bot.domain.members import WEEKDAY_NAMES, Member, short_name
 from bot.domain.text import mask_phones
 from bot.persistence.members import MemberRepo
@@ -64,9 +64,10 @@ class Wording:
         text = f"{self.describe(item)} · 应于 {self.fmt(item.due)}"
         if item.paused:
             text += " · 待组长复核"
+        elif chased(item):
+            text += f" · 已{'按时' if chase_met(item) else '超时'}催付，等待付款"
         elif is_overdue(item.due, now):
-            minutes = int((now - item.due).total_seconds() // 60)
-            text = f"⚠️ {text} · 已超时 {duration(minutes)}"
+            text = f"⚠️ {text} · 已超时 {duration(lateness_minutes(item.due, now))}"
         if with_owner:
             text += f" · {self.owner_of(item)}"
         return text
@@ -88,7 +89,7 @@ class Wording:
             f" · 负责人 {self.owner_of(item)}"
         )
         if is_overdue(item.due, now):
-            text += "\n⚠️ 已经超时，请立即处理。"
+            text += f"\n⚠️ 登记时已超时 {duration(lateness_minutes(item.due, now))}，请立即处理。"
         return text
 
     def script(self, name: str, values: dict[str, str], member: Member | None) -> str:
