@@ -30,6 +30,7 @@ from bot.services.roster import Roster
 from bot.services.scripts import ScriptService
 from bot.services.team import TeamService
 from bot.services.upkeep import UpkeepService
+from bot.version import version
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def build_services(
             settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
         ),
         team=TeamService(members),
-        upkeep=UpkeepService(store, time, scheduler, settings.backup_days),
+        upkeep=UpkeepService(store, time, scheduler, members, settings.backup_days, version()),
     )
     # Timers and listeners, in the order features were always planned (ties keep that order).
     svc.upkeep.register_timers()

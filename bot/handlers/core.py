@@ -36,6 +36,13 @@ COMMANDS = [
     CommandSpec("team", "/team", "成员列表：工号、角色、能否私信"),
     CommandSpec("role", "/role <工号> agent|lead|admin", "设置成员角色", min_role=Role.ADMIN),
     CommandSpec("remove", "/remove <工号>", "移除成员", min_role=Role.ADMIN),
+    CommandSpec(
+        "status",
+        "/status",
+        "机器人状态：版本、运行时间、待发提醒、数据目录占用",
+        min_role=Role.ADMIN,
+        aliases=("状态",),
+    ),
 ]
 
 BUTTONS = [ButtonSpec(r"^join:(ok|no):\d+$", Role.LEAD, "需要组长权限才能审批。")]
@@ -54,6 +61,7 @@ def register(app: Application) -> None:
         "team": team,
         "role": role,
         "remove": remove,
+        "status": status,
     }
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
@@ -63,6 +71,11 @@ def register(app: Application) -> None:
 
 
 UNKNOWN_GROUP = 99
+
+
+async def status(update: Update, context: BotContext) -> None:
+    """Show the admins the bot's version, uptime, queue length and disk use."""
+    await reply(update, context.svc.upkeep.status_text(context.svc.clock.now()))
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -217,6 +217,10 @@ class OutboxRepo:
         dues = [_ready_at(raw[str(i)]) for i in self._table.ids_by("unsent", True)]
         return parse_iso(min(dues)) if dues else None
 
+    def waiting(self) -> int:
+        """Return how many notifications are still to be sent (due or not)."""
+        return len(self._table.ids_by("unsent", True))
+
     def mark_sending(self, keys: list[str], at: datetime) -> None:
         """Record that these notifications are being handed to Telegram right now."""
         self._set(keys, {"sending": iso(at)})
