@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, short_name
+from bot.domain.roster_rules import fmt_rest_days
 
 ALREADY_MEMBER = "您已经是团队成员了，发送 /help 查看可用命令。"
+PICK_SHIFT = "请组长选择班次（当天生效；休息日用 /shift 设置）："
 
 
 def greeting(member: Member, private: bool) -> str:
@@ -48,13 +50,20 @@ def decision(outcome: JoinDecision, decider: Member) -> tuple[str, bool, str | N
     )
 
 
+def rest_days_hint(member: Member) -> str:
+    """Return how a lead sets the weekly rest days of a member put on a shift by button."""
+    return f"设置每周休息日：/shift {member.work_no} <班次> 周六 周日"
+
+
 def team_list(members: list[Member], shift_names: Mapping[str, str]) -> str:
-    """Return /team: each member's 工号, role, shift and whether they can be messaged."""
+    """Return /team: each member's 工号, role, shift, rest days and whether DMs reach them."""
     lines = ["团队成员："]
     for m in members:
         shift = shift_names.get(m.shift) if m.shift else None
         dm = {True: "可私信", False: "无法私信（未私聊 /start）", None: "未确认私信"}[m.can_dm]
-        lines.append(f"{short_name(m)} · {m.role.label} · {shift or '未排班'} · {dm}")
+        rest = f"（每周休 {fmt_rest_days(m.days_off)}）" if m.days_off else ""
+        duty = f"{shift}{rest}" if shift else "未排班"
+        lines.append(f"{short_name(m)} · {m.role.label} · {duty} · {dm}")
     return "\n".join(lines)
 
 
