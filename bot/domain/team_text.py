@@ -75,3 +75,23 @@ def role_changed(member: Member, role: Role) -> str:
 def removed(member: Member) -> str:
     """Return the reply to /remove."""
     return f"已移除 {short_name(member)}。其历史记录保留。"
+
+
+def settings_applied(changes: list[tuple[Member, Member]], shift_names: Mapping[str, str]) -> str:
+    """Return the line to admins listing roster changes the settings file made at start."""
+
+    def shift(member: Member) -> str:
+        return shift_names.get(member.shift, member.shift) if member.shift else "未排班"
+
+    lines = ["⚙️ 设置文件中的排班有改动，已在启动时生效："]
+    for before, after in changes:
+        parts = []
+        if before.shift != after.shift:
+            parts.append(f"班次 {shift(before)} → {shift(after)}")
+        if before.days_off != after.days_off:
+            parts.append(
+                f"休息日 {fmt_rest_days(before.days_off)} → {fmt_rest_days(after.days_off)}"
+            )
+        lines.append(f"{short_name(after)}：{'；'.join(parts)}")
+    lines.append("以后组长可直接用 /shift <工号> <班次> [休息日…] 修改，无需改设置文件、重启。")
+    return "\n".join(lines)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.config import parse_settings
 from bot.transport.local import Sent
 from tests.handlers.test_checkin import screenshot
-from tests.harness import Harness
+from tests.harness import Harness, example_raw
 
 NEW_HIRE = 555007
 
@@ -110,3 +111,40 @@ async def test_an_agent_cannot_record_a_swap_between_two_others(bot: Harness) ->
     [text] = bot.texts(await bot.send("1", "/swap 2 6 11-24"))
     assert text.startswith("替他人登记换班需要组长权限")
     assert bot.svc.roster.partner("2", bot.at("2026-11-24 00:00").date()) is None
+
+
+def _settings_with(bot: Harness, work_no: int, **fields: object) -> None:
+    """Change one member in the demo settings the next restart reads."""
+    raw = example_raw()
+    for member in raw["members"]:
+        if member["work_no"] == work_no:
+            member.update(fields)
+    bot.settings = parse_settings(raw)
+
+
+async def test_a_settings_change_for_an_existing_member_applies_at_start_and_tells_admins(
+    bot: Harness,
+) -> None:
+    _settings_with(bot, 3, shift="night", days_off=["周六", "周日"])
+    admin = bot.svc.members.by_work_no("90").user_id
+    bot.api.started.add(admin)  # the admin has sent /start in private
+    bot.api.calls.clear()
+    await bot.restart()
+    member = bot.svc.members.by_work_no("3")
+    assert (member.shift, member.days_off) == ("night", (6, 7))
+    await bot.advance("2026-11-23 08:31")
+    [note] = [c for c in bot.api.calls if c.method == "sendMessage" and "设置文件" in c.text]
+    assert note.chat_id == admin
+    assert "3号 王五：班次 白班 → 晚班；休息日 周五 → 周六、周日" in note.text
+
+
+async def test_a_shift_set_by_a_lead_survives_a_restart_with_an_unchanged_file(
+    bot: Harness,
+) -> None:
+    await bot.send("80", "/shift 3 晚班 周一")
+    bot.api.calls.clear()
+    await bot.restart()
+    await bot.advance("2026-11-23 08:31")
+    member = bot.svc.members.by_work_no("3")
+    assert (member.shift, member.days_off) == ("night", (1,))
+    assert not [c for c in bot.api.calls if c.method == "sendMessage" and "设置文件" in c.text]
