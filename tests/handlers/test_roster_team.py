@@ -148,3 +148,10 @@ async def test_a_shift_set_by_a_lead_survives_a_restart_with_an_unchanged_file(
     member = bot.svc.members.by_work_no("3")
     assert (member.shift, member.days_off) == ("night", (1,))
     assert not [c for c in bot.api.calls if c.method == "sendMessage" and "设置文件" in c.text]
+
+
+async def test_help_lists_shift_for_a_lead_and_swap_for_an_agent(bot: Harness) -> None:
+    [lead] = bot.texts(await bot.send("80", "/help"))
+    assert "/shift <工号> <班次> [休息日…]" in lead
+    [agent] = bot.texts(await bot.send("1", "/help"))
+    assert "/swap <对方工号> <日期>" in agent and "/shift" not in agent
