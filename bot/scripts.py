@@ -66,6 +66,7 @@ GLOBALS = {
     "hotline": "客服热线（[shop] hotline）",
     "courier": "默认快递（[scripts] courier）",
     "vip_discount": "VIP 折扣（[scripts] vip_discount）",
+    "current_promotion": "当前店铺活动，如 双十一大促；没有活动时为空（[scripts] promotion）",
     "ship_days": "发货工作日，如 1-3（[scripts] ship_days）",
     "arrive_days": "到货工作日，如 3-7（[scripts] arrive_days）",
     "greeting": "按当前时间的问候语：早上好/中午好/下午好/晚上好",
@@ -97,8 +98,8 @@ class Variable:
 
     @property
     def label(self) -> str:
-        """Return e.g. ``concern（顾虑）``."""
-        return f"{self.name}（{self.description}）"
+        """Return the Chinese description members see and may type as the name (e.g. 顾虑)."""
+        return self.description
 
 
 @dataclass(frozen=True)
@@ -389,6 +390,7 @@ class ScriptBook:
         ctx: dict[str, Any] = {
             "courier": s.courier,
             "vip_discount": s.vip_discount,
+            "current_promotion": s.promotion,
             "ship_days": f"{s.ship_days[0]}-{s.ship_days[1]}",
             "arrive_days": f"{s.arrive_days[0]}-{s.arrive_days[1]}",
             "greeting": greeting_for(now.time(), s),
@@ -454,14 +456,22 @@ class ScriptBook:
 def missing_text(
     script: Script, missing: list[Variable], given: dict[str, str] | None = None
 ) -> str:
-    """Return the reply naming each missing variable with its description."""
+    """Return the reply naming each missing value by its Chinese description, with an example.
+
+    The example uses the descriptions as names, which ``resolve`` accepts like the variables.
+    """
     lines = [f"话术「{script.title}」还缺少以下内容："]
     lines += [f"· {v.label}" + (f"，例如 {v.sample}" if v.sample else "") for v in missing]
-    words = [f"{k}={_quoted(v)}" for k, v in (given or {}).items()]
-    words += [f"{v.name}={_quoted(v.sample or '…')}" for v in missing]
+    words = [f"{_label_of(script, k)}={_quoted(v)}" for k, v in (given or {}).items()]
+    words += [f"{v.label}={_quoted(v.sample or '…')}" for v in missing]
     example = " ".join(words)
     lines.append(f"请这样发送：/script {script.name} {example}")
     return "\n".join(lines)
+
+
+def _label_of(script: Script, name: str) -> str:
+    variable = script.variable(name)
+    return variable.label if variable is not None else name
 
 
 def _quoted(value: str) -> str:

@@ -10,6 +10,8 @@ from bot.clock import Clock, TeamTime
 from bot.config import Settings
 from bot.config.checkin import OcrSettings
 from bot.delivery import Delivery
+from bot.domain import team_text
+from bot.domain.members import Member, Role
 from bot.events import Events
 from bot.ocr import ScreenReader
 from bot.persistence.checkin import CheckinRepo
@@ -60,11 +62,14 @@ def build_services(
     added = members.seed(settings.members)
     if added:
         log.info("added %d members from settings", len(added))
+    changed = members.apply_settings(settings.members)
     time = TeamTime(clock, settings.timezone)
     scheduler = Scheduler(store, clock)
     resent = scheduler.outbox.reconcile()
     if resent:
         log.warning("%d notifications were being sent when the bot stopped; queued again", resent)
+    if changed:
+        _tell_admins_of(changed, settings, members, scheduler, clock)
     events = Events()
     roster = Roster(settings, members, RosterRepo(store))
     delivery = Delivery(settings, members, scheduler.outbox, clock)
@@ -126,3 +131,21 @@ def build_services(
     events.on("checkin.recorded", svc.handover.on_checkin)
     svc.deadlines.start()
     return svc, delivery
+
+
+def _tell_admins_of(
+    changed: list[tuple[Member, Member]],
+    settings: Settings,
+    members: MemberRepo,
+    scheduler: Scheduler,
+    clock: Clock,
+) -> None:
+    """Queue one line to each admin saying which shifts the settings file changed at start."""
+    shift_names = {shift.key: shift.name for shift in settings.shifts}
+    text = team_text.settings_applied(changed, shift_names)
+    log.info("settings changed the roster of %d members", len(changed))
+    stamp = clock.now().isoformat()
+    for admin in members.with_role(Role.ADMIN):
+        scheduler.notify(
+            {"user": admin.user_id}, text, key=f"roster:settings:{stamp}:{admin.user_id}"
+        )

@@ -21,6 +21,7 @@ class ScriptsSettings:
     folder: Path = PROJECT_ROOT / "scripts_templates"
     courier: str = "申通"
     vip_discount: str = "9.8折"
+    promotion: str = ""  # the shop's current promotion (e.g. 双十一); empty: none running
     ship_days: tuple[int, int] = (1, 3)
     arrive_days: tuple[int, int] = (3, 7)
     morning_from: time = time(5, 0)
@@ -35,6 +36,7 @@ KNOWN = {
     "folder",
     "courier",
     "vip_discount",
+    "promotion",
     "ship_days",
     "arrive_days",
     "morning_from",
@@ -72,6 +74,7 @@ def parse(section: Section, core: CoreSettings) -> ScriptsSettings:
         folder=folder,
         courier=_text(section, "courier", "申通"),
         vip_discount=_text(section, "vip_discount", "9.8折"),
+        promotion=section.get("promotion", str, "").strip(),
         ship_days=_day_range(section, "ship_days", [1, 3]),
         arrive_days=_day_range(section, "arrive_days", [3, 7]),
         morning_from=boundaries[0],

@@ -315,9 +315,9 @@ class Item:
     def needs_alert(self, occ: str, now: datetime) -> bool:
         """Whether the lead must hear about this item for receiving shift ``occ`` now.
 
-        Unacknowledged items are reported once their time is up; rolled-over items are
-        reported even when acknowledged, since they already missed one shift.
+        Only items nobody has taken over are reported, once their time is up: a rolled-over
+        item the new shift acknowledged is in hand, and the lead sees its 顺延 on the card.
         """
         if self.done or self.to_occ != occ or self.alerted_for == occ or self.ack_due > now:
             return False
-        return not self.acked or self.rollovers > 0
+        return not self.acked

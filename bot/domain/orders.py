@@ -240,14 +240,24 @@ def utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def check_memo_size(memo: str, limit: int, platform_name: str) -> None:
-    """Refuse a memo the platform would cut: raise UserError with the byte count."""
+def check_memo_size(memo: str, limit: int, platform_name: str, breakdown: str = "") -> None:
+    """Refuse a memo the platform would cut: raise UserError with the bytes and who uses them."""
     size = utf8_bytes(memo)
     if size > limit:
         raise UserError(
             f"备注共 {size} 字节，超过{platform_name}备注上限 {limit} 字节"
-            f"（多 {size - limit} 字节），请精简后重发。"
+            f"（多 {size - limit} 字节）{breakdown}，请精简后重发。"
         )
+
+
+def memo_breakdown(head: str, notes: list[str]) -> str:
+    """Return which parts of a memo take its bytes: the remark and the dunning notes."""
+    if not notes:
+        return f"：备注正文 {utf8_bytes(head)} 字节"
+    return (
+        f"：备注正文 {utf8_bytes(head)} 字节，"
+        f"催付记录 {len(notes)} 条共 {utf8_bytes('、'.join(notes))} 字节"
+    )
 
 
 @dataclass(frozen=True)

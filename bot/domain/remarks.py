@@ -42,6 +42,11 @@ class Colour(Enum):
         return f"{_EMOJI[self]} {self.word}旗（{self.meaning}）"
 
     @property
+    def flag_number(self) -> int:
+        """Return the seller-flag number Taobao and Tmall use for this colour (红 1 … 紫 5)."""
+        return _FLAG_NUMBERS[self]
+
+    @property
     def emoji(self) -> str:
         """Return the coloured circle shown in lists."""
         return _EMOJI[self]
@@ -60,6 +65,13 @@ class Colour(Enum):
         return next(c for c in cls if _WORDS[c] == match.group(1))
 
 
+_FLAG_NUMBERS = {
+    Colour.RED: 1,
+    Colour.YELLOW: 2,
+    Colour.GREEN: 3,
+    Colour.BLUE: 4,
+    Colour.PURPLE: 5,
+}
 _WORDS = {
     Colour.RED: "红",
     Colour.YELLOW: "黄",
@@ -114,6 +126,7 @@ _STANDARD = {"标准", "标准单", "正常", "正常发货", "无", "无备注"
 
 # Separators between parts. 并 joins two benefits (赠送小礼品并退还5元钱) but not 合并.
 _SEPARATORS = re.compile(r"[、，,；;。！!\s|]+|并且|(?<!合)并(?!不)|另外|还有")
+_AND = ("并", "并且")
 _OPEN, _CLOSE = "(（[【", ")）]】"
 
 _DELAY = re.compile(
@@ -203,9 +216,9 @@ def parse_remark(
     """Split free text into courier, delay, gift/refund and other parts; raise UserError."""
     remark = Remark()
     kinds: list[tuple[str, str]] = []
-    spaced = False  # whether the previous clause ended at plain whitespace
-    for clause, next_spaced in _clauses(text):
-        joins_previous, spaced = spaced, next_spaced
+    before = ""  # the separator between the previous clause and this one
+    for clause, after in _clauses(text):
+        joined_by, before = before, after
         colour = Colour.parse(clause)
         if colour is not None:
             if remark.explicit is not None and remark.explicit is not colour:
@@ -217,9 +230,11 @@ def parse_remark(
         if clause in _STANDARD:
             continue
         found = _classify(clause, couriers)
-        if joins_previous and kinds and kinds[-1][0] == "others" and found[0][0] == "others":
-            # "尺码 180*200 厚度20cm": words split only by spaces belong to one note
-            kinds[-1] = ("others", f"{kinds[-1][1]} {found.pop(0)[1]}")
+        glue = " " if joined_by.isspace() else joined_by if joined_by in _AND else None
+        if glue is not None and kinds and kinds[-1][0] == "others" == found[0][0]:
+            # "尺码 180*200 厚度20cm" and "核对地址并电话确认" are one note each: 并 splits
+            # only parts of different kinds (赠品并退款 is rejoined with 并 by ``body``)
+            kinds[-1] = ("others", f"{kinds[-1][1]}{glue}{found.pop(0)[1]}")
         kinds.extend(found)
     kinds = _attach_reasons(kinds)
     for kind, part in kinds:
@@ -241,10 +256,10 @@ def derive_colour(remark: Remark, precedence: tuple[Colour, ...] = DEFAULT_PRECE
     return next((c for c in precedence if present.get(c)), Colour.RED)
 
 
-def _clauses(text: str) -> list[tuple[str, bool]]:
+def _clauses(text: str) -> list[tuple[str, str]]:
     """Split at separators outside brackets, so ``(需先填写单号，再发)`` stays whole.
 
-    Each clause comes with whether the separator after it was plain whitespace.
+    Each clause comes with the separator after it ("" at the end).
     """
     groups: list[str] = []
     outside = ""
@@ -262,16 +277,16 @@ def _clauses(text: str) -> list[tuple[str, bool]]:
         if char in _CLOSE and depth:
             depth -= 1
     restore = re.compile(r"\x00(\d+)\x00")
-    result: list[tuple[str, bool]] = []
+    result: list[tuple[str, str]] = []
     position = 0
     for match in [*_SEPARATORS.finditer(outside), None]:
         end = match.start() if match else len(outside)
         piece = outside[position:end].strip()
+        separator = match.group() if match is not None else ""
         if piece:
-            spaced = match is not None and match.group().isspace()
-            result.append((restore.sub(lambda m: groups[int(m.group(1))], piece), spaced))
-        elif match is not None and result and not match.group().isspace():
-            result[-1] = (result[-1][0], False)
+            result.append((restore.sub(lambda m: groups[int(m.group(1))], piece), separator))
+        elif match is not None and result and not separator.isspace():
+            result[-1] = (result[-1][0], "，")
         if match:
             position = match.end()
     return result

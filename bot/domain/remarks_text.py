@@ -66,7 +66,18 @@ def confirmation(
     return "\n".join(lines)
 
 
+FLAG_NUMBER_PLATFORMS = ("taobao", "tmall")  # their seller backends number the flags 1–5
+
+
 def flag_line(version: RemarkVersion, precedence: tuple[Colour, ...]) -> str:
+    """Return the flag (with its number on Taobao/Tmall), and why it is that colour."""
+    line = _flag_reason(version, precedence)
+    if version.platform in FLAG_NUMBER_PLATFORMS:
+        line += f"\n旗帜编号：{version.colour.flag_number}（{version.colour.word}旗）"
+    return line
+
+
+def _flag_reason(version: RemarkVersion, precedence: tuple[Colour, ...]) -> str:
     """Return the flag, and why: the agent's choice, or the precedence between parts."""
     remark = version.remark
     if remark.explicit is not None:

@@ -96,3 +96,29 @@ def coverage(
             continue
         result[item.account] = base[item.account] if item.work_no is None else item.work_no
     return result
+
+
+NO_REST = ("无", "不休", "none", "-")
+_WEEKDAY_WORDS = "一二三四五六日"
+
+
+def parse_rest_days(words: list[str]) -> tuple[int, ...]:
+    """Turn typed rest days (周六 星期日 六 7, or 无) into ISO weekdays; raise ValueError."""
+    days: set[int] = set()
+    for raw in (w for word in words for w in word.replace("、", ",").split(",") if w):
+        word = raw.strip().lower()
+        if word in NO_REST:
+            continue
+        bare = word.removeprefix("星期").removeprefix("周").replace("天", "日")
+        if bare.isdigit() and 1 <= int(bare) <= 7:
+            days.add(int(bare))
+        elif len(bare) == 1 and bare in _WEEKDAY_WORDS:
+            days.add(_WEEKDAY_WORDS.index(bare) + 1)
+        else:
+            raise ValueError(f"休息日应为 周一…周日（或 1–7、无），收到 {raw!r}")
+    return tuple(sorted(days))
+
+
+def fmt_rest_days(days: tuple[int, ...]) -> str:
+    """Return weekly rest days as ``周六、周日`` (or 无固定休息日)."""
+    return "、".join(f"周{_WEEKDAY_WORDS[d - 1]}" for d in days) or "无固定休息日"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, short_name
+from bot.domain.roster_rules import fmt_rest_days
 
 ALREADY_MEMBER = "您已经是团队成员了，发送 /help 查看可用命令。"
+PICK_SHIFT = "请组长选择班次（当天生效；休息日用 /shift 设置）："
 
 
 def greeting(member: Member, private: bool) -> str:
@@ -48,13 +50,20 @@ def decision(outcome: JoinDecision, decider: Member) -> tuple[str, bool, str | N
     )
 
 
+def rest_days_hint(member: Member) -> str:
+    """Return how a lead sets the weekly rest days of a member put on a shift by button."""
+    return f"设置每周休息日：/shift {member.work_no} <班次> 周六 周日"
+
+
 def team_list(members: list[Member], shift_names: Mapping[str, str]) -> str:
-    """Return /team: each member's 工号, role, shift and whether they can be messaged."""
+    """Return /team: each member's 工号, role, shift, rest days and whether DMs reach them."""
     lines = ["团队成员："]
     for m in members:
         shift = shift_names.get(m.shift) if m.shift else None
         dm = {True: "可私信", False: "无法私信（未私聊 /start）", None: "未确认私信"}[m.can_dm]
-        lines.append(f"{short_name(m)} · {m.role.label} · {shift or '未排班'} · {dm}")
+        rest = f"（每周休 {fmt_rest_days(m.days_off)}）" if m.days_off else ""
+        duty = f"{shift}{rest}" if shift else "未排班"
+        lines.append(f"{short_name(m)} · {m.role.label} · {duty} · {dm}")
     return "\n".join(lines)
 
 
@@ -66,3 +75,23 @@ def role_changed(member: Member, role: Role) -> str:
 def removed(member: Member) -> str:
     """Return the reply to /remove."""
     return f"已移除 {short_name(member)}。其历史记录保留。"
+
+
+def settings_applied(changes: list[tuple[Member, Member]], shift_names: Mapping[str, str]) -> str:
+    """Return the line to admins listing roster changes the settings file made at start."""
+
+    def shift(member: Member) -> str:
+        return shift_names.get(member.shift, member.shift) if member.shift else "未排班"
+
+    lines = ["⚙️ 设置文件中的排班有改动，已在启动时生效："]
+    for before, after in changes:
+        parts = []
+        if before.shift != after.shift:
+            parts.append(f"班次 {shift(before)} → {shift(after)}")
+        if before.days_off != after.days_off:
+            parts.append(
+                f"休息日 {fmt_rest_days(before.days_off)} → {fmt_rest_days(after.days_off)}"
+            )
+        lines.append(f"{short_name(after)}：{'；'.join(parts)}")
+    lines.append("以后组长可直接用 /shift <工号> <班次> [休息日…] 修改，无需改设置文件、重启。")
+    return "\n".join(lines)

@@ -10,17 +10,25 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.adapters.telegram_files import TelegramScreenshot, screenshot_in
 from bot.domain.checkin import Recorded
 from bot.domain.checkin_text import confirmation
 from bot.domain.dates import parse_day, parse_month
-from bot.domain.errors import UserError
+from bot.domain.errors import Refusal, UserError
 from bot.domain.members import Member, Role
 from bot.domain.roster_rules import LEAVE
-from bot.handlers.common import CommandSpec, add_command, args_of, reply, require_member
+from bot.handlers.common import (
+    ButtonSpec,
+    CommandSpec,
+    add_button,
+    add_command,
+    args_of,
+    reply,
+    require_member,
+)
 from bot.handlers.context import BotContext
 from bot.services.container import Services
 from bot.services.messenger import Posted
@@ -45,7 +53,17 @@ COMMANDS: list[CommandSpec] = [
         "off", "/off <工号> <日期> [请假|休息]", "登记请假或休息（默认请假）", min_role=Role.LEAD
     ),
     CommandSpec(
-        "swap", "/swap <工号A> <工号B> <日期>", "登记换班（双方已同意）", min_role=Role.LEAD
+        "shift",
+        "/shift <工号> <班次> [休息日…]",
+        "设置成员的固定班次和每周休息日，当天生效",
+        min_role=Role.LEAD,
+        aliases=("排班",),
+    ),
+    CommandSpec(
+        "swap",
+        "/swap <对方工号> <日期> · /swap <工号A> <工号B> <日期>",
+        "申请换班（对方点同意后生效）；组长可直接登记两人换班",
+        aliases=("换班",),
     ),
     CommandSpec(
         "assign",
@@ -62,12 +80,21 @@ COMMANDS: list[CommandSpec] = [
     ),
 ]
 
+BUTTONS = [ButtonSpec(r"^roster:swap:\d+:(ok|no)$")]
+
 CHECKIN_USAGE = (
     "用法：发送挂号截图（登录的账号和电脑时间都要拍到），图片说明写 /checkin 或 #挂号，"
     "可跟账号名，如 /checkin 天猫旗舰店 京东自营店；也可以回复自己的截图发 /checkin。"
 )
 OFF_USAGE = "用法：/off <工号> <日期> [请假|休息]，例如 /off 2 11-25 请假"
-SWAP_USAGE = "用法：/swap <工号A> <工号B> <日期>，例如 /swap 2 5 11-25（双方已同意）"
+SWAP_USAGE = (
+    "用法：/swap <对方工号> <日期>，例如 /swap 5 11-25（对方点“同意”后生效）；"
+    "组长登记两人换班：/swap 2 5 11-25"
+)
+SHIFT_USAGE = (
+    "用法：/shift <工号> <班次> [休息日…]，例如 /shift 7 白班 周六 周日；"
+    "休息日可写 周一…周日 或 无，不写则保持原来的休息日"
+)
 ASSIGN_USAGE = (
     "用法：/assign <账号> <工号>，例如 /assign 官网客服 3；/assign 官网客服 默认 恢复默认"
 )
@@ -95,6 +122,7 @@ def register(app: Application, svc: Services) -> None:
     handlers = {
         "duty": duty,
         "off": off,
+        "shift": shift,
         "swap": swap,
         "assign": assign,
         "checkins": checkins,
@@ -102,6 +130,7 @@ def register(app: Application, svc: Services) -> None:
     }
     for spec in COMMANDS[1:]:
         add_command(app, spec, handlers[spec.name])
+    add_button(app, BUTTONS[0], swap_answer)
 
 
 # ---- check-in ----
@@ -183,6 +212,8 @@ async def _answer(
         return
     try:
         text = use_case(args)
+    except Refusal as err:
+        text = str(err)
     except UserError as err:
         text = f"{err}\n{usage}"
     await reply(update, text)
@@ -204,11 +235,57 @@ async def off(update: Update, context: BotContext) -> None:
     await _answer(update, OFF_USAGE, args_of(update.effective_message), (2, 3), take_off)
 
 
-async def swap(update: Update, context: BotContext) -> None:
-    """Swap two members' shifts on a date (both agreed)."""
+async def shift(update: Update, context: BotContext) -> None:
+    """Set a member's regular shift and weekly rest days (lead)."""
     svc, lead, now = context.svc, require_member(update, context), context.svc.clock.now()
+    await _answer(
+        update,
+        SHIFT_USAGE,
+        args_of(update.effective_message),
+        tuple(range(2, 10)),  # 工号, 班次 and up to seven rest days
+        lambda a: svc.roster.set_regular(a[0], a[1], a[2:], lead, now),
+    )
+
+
+async def swap(update: Update, context: BotContext) -> None:
+    """Ask a colleague to swap shifts on a date; a lead may record two members' swap at once."""
+    svc, member, now = context.svc, require_member(update, context), context.svc.clock.now()
     args = args_of(update.effective_message)
-    await _answer(update, SWAP_USAGE, args, (3,), lambda a: svc.roster.swap_shifts(*a, lead, now))
+    if len(args) == 3:
+        await _answer(
+            update, SWAP_USAGE, args, (3,), lambda a: svc.roster.swap_shifts(*a, member, now)
+        )
+        return
+    if len(args) != 2:
+        await reply(update, SWAP_USAGE)
+        return
+    try:
+        asked = svc.roster.ask_swap(member, args[0], args[1], now)
+    except UserError as err:
+        await reply(update, f"{err}\n{SWAP_USAGE}")
+        return
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("同意", callback_data=f"roster:swap:{asked.request_id}:ok"),
+                InlineKeyboardButton("拒绝", callback_data=f"roster:swap:{asked.request_id}:no"),
+            ]
+        ]
+    )
+    await reply(update, asked.text, reply_markup=buttons)
+
+
+async def swap_answer(update: Update, context: BotContext) -> None:
+    """Apply 同意 / 拒绝 on a swap request: the partner or a lead agrees."""
+    query = update.callback_query
+    member = require_member(update, context)
+    _, _, raw_id, verdict = query.data.split(":")
+    answered = context.svc.roster.answer_swap(
+        int(raw_id), member, verdict == "ok", context.svc.clock.now()
+    )
+    await query.answer(answered.answer, show_alert=answered.alert)
+    if answered.card is not None:
+        await query.edit_message_text(answered.card)
 
 
 async def assign(update: Update, context: BotContext) -> None:

@@ -33,7 +33,7 @@ COMMANDS = [
         min_role=None,
         where="group",
     ),
-    CommandSpec("team", "/team", "成员列表：工号、角色、能否私信"),
+    CommandSpec("team", "/team", "成员列表：工号、角色、班次与休息日、能否私信"),
     CommandSpec("role", "/role <工号> agent|lead|admin", "设置成员角色", min_role=Role.ADMIN),
     CommandSpec("remove", "/remove <工号>", "移除成员", min_role=Role.ADMIN),
     CommandSpec(
@@ -45,7 +45,10 @@ COMMANDS = [
     ),
 ]
 
-BUTTONS = [ButtonSpec(r"^join:(ok|no):\d+$", Role.LEAD, "需要组长权限才能审批。")]
+BUTTONS = [
+    ButtonSpec(r"^join:(ok|no):\d+$", Role.LEAD, "需要组长权限才能审批。"),
+    ButtonSpec(r"^team:shift:\d+:\w+$", Role.LEAD, "需要组长权限才能排班。"),
+]
 
 JOIN_USAGE = "用法：/join <工号> <姓名>，例如 /join 7 王小明"
 ROLE_USAGE = "用法：/role <工号> agent|lead|admin，例如 /role 3 lead"
@@ -66,6 +69,7 @@ def register(app: Application) -> None:
     for spec in COMMANDS:
         add_command(app, spec, handlers[spec.name])
     add_button(app, BUTTONS[0], join_decision)
+    add_button(app, BUTTONS[1], shift_pick)
     # Last group: runs after every feature, answers only commands nobody knows.
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=UNKNOWN_GROUP)
 
@@ -152,8 +156,40 @@ async def join_decision(update: Update, context: BotContext) -> None:
         await query.answer(answer, show_alert=True)
     else:
         await query.answer(answer)
-    if edited is not None:
+    if edited is None:
+        return
+    member = outcome.member
+    if member is None:
         await query.edit_message_text(edited)
+        return
+    shifts = context.svc.settings.shifts
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"排{s.name}", callback_data=f"team:shift:{member.user_id}:{s.key}"
+                )
+                for s in shifts
+            ]
+        ]
+    )
+    await query.edit_message_text(f"{edited}\n{team_text.PICK_SHIFT}", reply_markup=buttons)
+
+
+async def shift_pick(update: Update, context: BotContext) -> None:
+    """Put a just-approved member on the shift a lead pressed (rest days stay for /shift)."""
+    query = update.callback_query
+    require_member(update, context)
+    _, _, raw_id, key = query.data.split(":")
+    svc = context.svc
+    member, shift = svc.members.get(int(raw_id)), svc.settings.shift(key)
+    if member is None or shift is None:
+        await query.answer("该成员或班次已不存在。", show_alert=True)
+        return
+    done = svc.roster.put_on_shift(member, shift, member.days_off, svc.clock.now())
+    await query.answer("已排班。")
+    welcome = (query.message.text or "").split("\n")[0] if query.message else ""
+    await query.edit_message_text(f"{welcome}\n{done}\n{team_text.rest_days_hint(member)}")
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

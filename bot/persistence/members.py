@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from bot.domain.members import JoinRequest, Member, Role
@@ -16,6 +16,11 @@ expect_shape(
         "join_requests": {"user_id": int, "work_no": str, "name": str},
     },
 )
+SETTINGS_KEY = "from_settings"  # the shift and rest days the settings file gave last start
+
+
+def _roster_of(member: Member) -> dict[str, Any]:
+    return {"shift": member.shift, "days_off": list(member.days_off)}
 
 
 def _to_doc(member: Member) -> dict[str, Any]:
@@ -72,9 +77,34 @@ class MemberRepo:
         added = []
         for member in members:
             if not self._members.ids_by("user_id", member.user_id):
-                self._members.insert(_to_doc(member))
+                extra = {**member.extra, SETTINGS_KEY: _roster_of(member)}
+                self._members.insert(_to_doc(replace(member, extra=extra)))
                 added.append(member)
         return added
+
+    def apply_settings(self, members: tuple[Member, ...]) -> list[tuple[Member, Member]]:
+        """Apply shifts and rest days the settings file changed since the last start.
+
+        What the file said last time is kept with each member, so a change a lead made with
+        /shift stays until the file itself changes. Return (before, after) of each change.
+        """
+        changed = []
+        for member in members:
+            doc = self._members.get_by("user_id", member.user_id)
+            if doc is None:
+                continue
+            stored = _from_doc(doc)
+            wanted = _roster_of(member)
+            last = stored.extra.get(SETTINGS_KEY, _roster_of(stored))
+            if wanted == last and SETTINGS_KEY in stored.extra:
+                continue
+            extra = {**stored.extra, SETTINGS_KEY: wanted}
+            after = replace(stored, extra=extra)
+            if wanted != last:
+                after = replace(after, shift=member.shift, days_off=member.days_off)
+                changed.append((stored, after))
+            self.save(after)
+        return changed
 
     def get(self, user_id: int) -> Member | None:
         """Return an active member by Telegram user id."""

@@ -93,6 +93,7 @@ class RosterRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._changes = store.db("roster").table("changes")
+        self._swap_requests = store.db("roster").table("swap_requests")
         self._changes.index("day")
         # A day's changes parsed once per change of the table: the roster asks for every
         # member and day of a month in /attendance, and for every item in a reminder burst.
@@ -129,6 +130,20 @@ class RosterRepo:
     def add_swap(self, swap: Swap) -> None:
         """Record a swap."""
         self._changes.insert(_swap_doc(swap))
+
+    def add_swap_request(self, swap: Swap) -> int:
+        """Record a swap waiting for the partner's consent; return its number."""
+        return self._swap_requests.insert(_swap_doc(swap))
+
+    def swap_request(self, request_id: int) -> Swap | None:
+        """Return a swap still waiting for consent."""
+        doc = self._swap_requests.get(doc_id=request_id)
+        return _swap(doc) if doc else None
+
+    def drop_swap_request(self, request_id: int) -> None:
+        """Forget a swap request once answered."""
+        if self._swap_requests.contains(doc_id=request_id):
+            self._swap_requests.remove(doc_ids=[request_id])
 
     def add_assignment(self, item: Assignment) -> None:
         """Record an account assignment."""

@@ -21,6 +21,7 @@ from bot.domain.orders import (
     SellerSales,
     check_memo_size,
     dunning_event,
+    memo_breakdown,
     remark_event,
     version_from_event,
 )
@@ -93,6 +94,16 @@ class OrderService:
         existing = self.repo.get(order_no)
         platform = platform or (existing.platform if existing else None)
         attempt = DunningAttempt(at=at, result=result, work_no=member.work_no, name=member.name)
+        if existing is not None:
+            # a dunning note lands on the same memo, so it must fit before it is added
+            notes = [d.part(self.tz) for d in existing.dunning] + [attempt.part(self.tz)]
+            head = existing.current.canonical if existing.current else ""
+            check_memo_size(
+                "、".join([head, *notes] if head else notes),
+                self.settings.limit(platform),
+                self.platform_names.get(platform or "", ""),
+                memo_breakdown(head, notes),
+            )
         self.repo.add(
             dunning_event(order_no, attempt, platform or self.detect_platform(order_no)), at
         )
@@ -189,6 +200,7 @@ class OrderService:
             existing.memo(self.tz, canonical),
             self.settings.limit(platform),
             self.platform_names.get(platform or "", ""),
+            memo_breakdown(canonical, [d.part(self.tz) for d in existing.dunning]),
         )
         if existing.current is not None and existing.repeats(canonical, remark.colour, platform):
             return existing, existing.current, False

@@ -7,12 +7,13 @@ account → agent mapping of each shift comes from the [checkin.accounts] settin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.config import Settings
 from bot.domain.checkin import fmt_day, split_names
 from bot.domain.dates import parse_day
-from bot.domain.errors import UserError
+from bot.domain.errors import Refusal, UserError
 from bot.domain.members import Member, Role, parse_work_no, short_name
 from bot.domain.roster_rules import (
     LEAVE,
@@ -22,14 +23,33 @@ from bot.domain.roster_rules import (
     Swap,
     coverage,
     effective_shift,
+    fmt_rest_days,
+    parse_rest_days,
 )
-from bot.domain.shifts import ShiftOccurrence, occurrence_at
+from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at
 from bot.domain.times import fmt_hhmm
 from bot.persistence.members import MemberRepo
 from bot.persistence.roster import RosterRepo
 
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
 RESET_WORDS = ("默认", "default", "-")  # /assign <账号> 默认: back to the default holder
+
+
+@dataclass(frozen=True)
+class SwapAsked:
+    """A swap one member asked for: the request to confirm and the text of its card."""
+
+    request_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SwapAnswered:
+    """What pressing 同意/拒绝 on a swap card did: the answer, and the card's new text."""
+
+    answer: str
+    card: str | None = None  # None: leave the card as it is
+    alert: bool = False
 
 
 class Roster:
@@ -241,9 +261,23 @@ class Roster:
         )
 
     def swap_shifts(self, one: str, other: str, when: str, by: Member, now: datetime) -> str:
-        """Record that two members (both agreed) swap their shifts on a date (/swap)."""
+        """Record a swap a lead approves for two members on a date (/swap A B 日期)."""
+        if by.role < Role.LEAD:
+            raise Refusal(
+                "替他人登记换班需要组长权限。"
+                "自己换班请用 /swap <对方工号> <日期>，对方确认后生效。"
+            )
         first, second = self._member(one), self._member(other)
         day = self._day(when, now)
+        change = self._swap_change(first, second, day)
+        self.repo.add_swap(Swap(first.work_no, second.work_no, day, by.work_no, now))
+        return (
+            f"已登记换班 {fmt_day(day)}：{change}。"
+            f"撤销请用 /duty undo {first.work_no} {day.isoformat()}"
+        )
+
+    def _swap_change(self, first: Member, second: Member, day: date) -> str:
+        """Return what a swap changes (e.g. ``甲 改上晚班，乙 改为休息``); raise UserError."""
         if first.work_no == second.work_no:
             raise UserError("不能和自己换班")
         for m in (first, second):
@@ -254,16 +288,108 @@ class Roster:
         shift_a, shift_b = self.shift_of(first, day), self.shift_of(second, day)
         if shift_a == shift_b:
             raise UserError(f"两人 {fmt_day(day)} 都是{self._shift_word(shift_a)}，换班没有变化")
-        self.repo.add_swap(Swap(first.work_no, second.work_no, day, by.work_no, now))
-        return (
-            f"已登记换班 {fmt_day(day)}：{first.display} 改上{self._shift_word(shift_b)}，"
-            f"{second.display} 改上{self._shift_word(shift_a)}。"
-            f"撤销请用 /duty undo {first.work_no} {day.isoformat()}"
+        one, other = self._becomes(shift_b), self._becomes(shift_a)
+        return f"{first.display} {one}，{second.display} {other}"
+
+    def _becomes(self, key: str | None) -> str:
+        """Return ``改上晚班``, or ``改为休息`` when the new day has no shift."""
+        return f"改上{self._shift_word(key)}" if key else "改为休息"
+
+    def ask_swap(self, asker: Member, other: str, when: str, now: datetime) -> SwapAsked:
+        """Ask another member to swap shifts on a date; it takes effect once they agree."""
+        second = self._member(other)
+        day = self._day(when, now)
+        change = self._swap_change(asker, second, day)
+        request_id = self.repo.add_swap_request(
+            Swap(asker.work_no, second.work_no, day, asker.work_no, now)
+        )
+        return SwapAsked(
+            request_id,
+            f"🔁 {asker.display} 申请 {fmt_day(day)} 与 {second.display} 换班：{change}。\n"
+            f"请 {short_name(second)} 点“同意”确认（组长也可批准）；确认后才生效。",
+        )
+
+    def answer_swap(
+        self, request_id: int, presser: Member, agree: bool, now: datetime
+    ) -> SwapAnswered:
+        """Apply the partner's (or a lead's) 同意, or anyone's 拒绝 of the two or a lead."""
+        asked = self.repo.swap_request(request_id)
+        if asked is None:
+            return SwapAnswered("该换班申请已处理过了。")
+        first, second = self.members.by_work_no(asked.first), self.members.by_work_no(asked.second)
+        if first is None or second is None:
+            self.repo.drop_swap_request(request_id)
+            gone = "有一方已不在团队，换班取消。"
+            return SwapAnswered(gone, f"换班申请已取消：{gone}")
+        lead = presser.role >= Role.LEAD
+        may = lead or presser.work_no == second.work_no
+        if not agree:
+            may = may or presser.work_no == first.work_no
+        if not may:
+            return SwapAnswered(f"只有 {short_name(second)} 或组长可以确认这次换班。", alert=True)
+        self.repo.drop_swap_request(request_id)
+        day = asked.day
+        if not agree:
+            return SwapAnswered(
+                "已拒绝。",
+                f"{short_name(first)} 与 {short_name(second)} {fmt_day(day)} 的换班申请"
+                f"已被 {presser.name} 拒绝，排班不变。",
+            )
+        try:
+            change = self._swap_change(first, second, day)
+        except UserError as err:
+            return SwapAnswered("排班已变化，换班未生效。", f"换班未生效：{err}。")
+        self.repo.add_swap(Swap(first.work_no, second.work_no, day, presser.work_no, now))
+        how = "同意" if presser.work_no == second.work_no else "批准"
+        return SwapAnswered(
+            "换班已生效。",
+            f"✅ 已换班 {fmt_day(day)}：{change}（{presser.name} {how}）。"
+            f"撤销请组长用 /duty undo {first.work_no} {day.isoformat()}",
         )
 
     def _shift_word(self, key: str | None) -> str:
         shift = self.settings.shift(key) if key else None
         return shift.name if shift else (key or "休息")
+
+    # ---- regular shifts and weekly rest days ----
+
+    def shift_named(self, text: str) -> Shift:
+        """Return the shift a lead typed (白班, 白, day); raise UserError."""
+        word = text.strip().lower()
+        for shift in self.settings.shifts:
+            if word in (shift.key.lower(), shift.name, shift.name.removesuffix("班")):
+                return shift
+        names = "、".join(s.name for s in self.settings.shifts)
+        raise UserError(f"没有班次 {text!r}，可选：{names}")
+
+    def set_regular(
+        self, who: str, shift_text: str, rest: list[str], by: Member, now: datetime
+    ) -> str:
+        """Set a member's regular shift and weekly rest days (/shift); they apply at once."""
+        member = self._member(who)
+        shift = self.shift_named(shift_text)
+        try:
+            days = parse_rest_days(rest) if rest else member.days_off
+        except ValueError as err:
+            raise UserError(str(err)) from None
+        if len(days) == 7:
+            raise UserError("一周七天都休息就无法排班了，请少选几天")
+        return self.put_on_shift(member, shift, days, now)
+
+    def put_on_shift(
+        self, member: Member, shift: Shift, days: tuple[int, ...], now: datetime
+    ) -> str:
+        """Store a member's regular shift and rest days; say when their first shift is."""
+        self.members.update(member.user_id, shift=shift.key, days_off=list(days))
+        updated = self.members.get(member.user_id) or member
+        first = self.next_occurrence_of(updated, now)
+        when = (
+            f"最近一班：{fmt_day(first.day)} {first.shift.label()}，"
+            f"挂号截止 {fmt_hhmm(first.shift.checkin_deadline)}。"
+            if first is not None
+            else "近一周没有班。"
+        )
+        return f"已排班：{updated.display} {shift.label()}，每周休息 {fmt_rest_days(days)}。{when}"
 
     def undo(self, who: str, when: str, now: datetime) -> str:
         """Drop the day off, leave and swaps of a member on a date (/duty undo)."""

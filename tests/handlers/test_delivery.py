@@ -110,7 +110,7 @@ async def test_a_member_who_never_started_is_mentioned_in_the_team_chat(bot: Har
     assert "未开启私聊" in message.text
     assert bot.svc.members.by_work_no("2").can_dm is False
     [team] = bot.texts(await bot.send("80", "/team"))
-    assert "2号 李四 · 客服 · 白班 · 无法私信（未私聊 /start）" in team
+    assert "2号 李四 · 客服 · 白班（每周休 周三） · 无法私信（未私聊 /start）" in team
 
 
 async def test_after_start_in_private_the_next_reminder_goes_privately(bot: Harness) -> None:

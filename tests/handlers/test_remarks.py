@@ -201,3 +201,17 @@ async def test_the_account_an_agent_holds_tells_tmall_from_taobao(bot: Harness) 
     [tmall] = bot.texts(await bot.send("3", "/remark 3659284710562839472 标准"))
     assert "（淘宝）" in taobao and "（天猫）" in tmall
     assert bot.svc.orders.get(TMALL).platform == "taobao"
+
+
+async def test_a_taobao_or_tmall_remark_shows_the_flag_number_next_to_the_colour(
+    bot: Harness,
+) -> None:
+    [text] = bot.texts(await bot.send("1", f"/remark {TMALL} 天猫 发顺丰"))
+    assert "旗帜：🟡 黄旗" in text and "旗帜编号：2（黄旗）" in text
+    [jd] = bot.texts(await bot.send("1", f"/remark {JD} 发顺丰"))
+    assert "旗帜编号" not in jd
+
+
+async def test_bing_inside_a_remark_note_is_kept(bot: Harness) -> None:
+    [text] = bot.texts(await bot.send("1", f"/remark {JD} 核对地址并电话确认", private=True))
+    assert "1号客服、核对地址并电话确认" in text

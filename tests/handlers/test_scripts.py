@@ -128,9 +128,12 @@ async def test_missing_values_typed_inline_are_named_with_descriptions(bot: Harn
     [text] = bot.texts(await bot.send("1", "/script followup/visit1 customer=王女士"))
     assert text == (
         "话术「一次回访（解答顾虑）」还缺少以下内容：\n"
-        "· concern（顾客咨询时的顾虑），例如 床垫太硬睡着腰疼\n"
-        "请这样发送：/script followup/visit1 customer=王女士 concern=床垫太硬睡着腰疼"
+        "· 顾客咨询时的顾虑，例如 担心床垫太硬\n"
+        "请这样发送：/script followup/visit1 顾客称呼=王女士 顾客咨询时的顾虑=担心床垫太硬"
     )
+    suggested = text.split("请这样发送：")[1]
+    [done] = bot.texts(await bot.send("1", suggested))
+    assert done.startswith("王女士您好") and "提到担心床垫太硬" in done
 
 
 async def test_unknown_script_gets_a_clear_answer_with_usage(bot: Harness) -> None:

@@ -104,7 +104,7 @@ async def test_remove_takes_a_member_out_and_they_lose_access(bot: Harness) -> N
 async def test_team_shows_who_cannot_be_messaged_privately(bot: Harness) -> None:
     bot.svc.members.update(bot.svc.members.by_work_no("2").user_id, can_dm=False)
     [text] = bot.texts(await bot.send("80", "/team"))
-    assert "2号 李四 · 客服 · 白班 · 无法私信（未私聊 /start）" in text
+    assert "2号 李四 · 客服 · 白班（每周休 周三） · 无法私信（未私聊 /start）" in text
 
 
 async def test_an_unknown_command_in_private_points_to_help(bot: Harness) -> None:

@@ -114,7 +114,7 @@ def test_typed_values_that_miss_some_name_them_instead_of_asking(tmp_path: Path)
     scripts = service_at(tmp_path)
     step = scripts.start(HERE, size_script(scripts), {"usual_size": "28"}, True, AGENT, NOW)
     assert not step.asking and "还缺少以下内容" in step.text
-    assert "/script size/by_usual_size usual_size=28 our_size=L码" in step.text
+    assert "/script size/by_usual_size 顾客平时穿的码数=28 咱家对应的尺码=L码" in step.text
     assert scripts.answer(HERE, "L码", AGENT, NOW) is None
     with pytest.raises(UserError, match="没有变量 colour"):
         scripts.start(HERE, size_script(scripts), {"colour": "红"}, True, AGENT, NOW)

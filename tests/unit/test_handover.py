@@ -214,7 +214,7 @@ def test_an_open_item_rolls_over_to_the_next_shift_with_a_count_and_must_be_take
     assert [e["event"] for e in item.log] == ["ack", "rollover", "rollover"]
 
 
-def test_the_lead_hears_once_about_unacknowledged_and_rolled_over_items() -> None:
+def test_the_lead_hears_once_and_only_about_items_nobody_took_over() -> None:
     item = make_item()
     assert not item.needs_alert("night:2026-11-23", at("2026-11-23 17:14"))
     assert item.needs_alert("night:2026-11-23", at("2026-11-23 17:15"))
@@ -223,8 +223,9 @@ def test_the_lead_hears_once_about_unacknowledged_and_rolled_over_items() -> Non
     item.roll_over(
         "day:2026-11-24", at("2026-11-24 08:40"), at("2026-11-24 00:30"), timedelta(minutes=15)
     )
+    assert item.needs_alert("day:2026-11-24", at("2026-11-24 08:55"))  # rolled over, not taken
     item.acknowledge(2, "2号 李四", at("2026-11-24 08:45"))
-    assert item.needs_alert("day:2026-11-24", at("2026-11-24 08:55"))  # acked, yet rolled over
+    assert not item.needs_alert("day:2026-11-24", at("2026-11-24 08:55"))  # taken over
 
 
 def test_only_the_receiving_shift_the_assignee_or_a_lead_may_take_an_item_over() -> None:

@@ -126,3 +126,19 @@ def test_colour_words_are_recognised_in_chinese_and_english() -> None:
     assert Colour.parse("绿色") is Colour.GREEN
     assert Colour.parse("Purple") is Colour.PURPLE
     assert Colour.parse("红色床单") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("核对地址并电话确认", "1号客服、核对地址并电话确认"),
+        ("发顺丰 包装加固并放防潮袋", "1号客服、发顺丰快递、包装加固并放防潮袋"),
+        ("赠送小礼品并退还5元钱", "1号客服、赠送小礼品并退还5元钱"),
+    ],
+)
+def test_bing_inside_a_note_stays_bing(typed: str, canonical: str) -> None:
+    assert parse_remark(typed).canonical(seller_label("1")) == canonical
+
+
+def test_each_colour_has_the_taobao_flag_number() -> None:
+    assert [c.flag_number for c in (R, Y, G, B, P)] == [1, 2, 3, 4, 5]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.domain.roster_rules import Assignment, DayOff, Swap, coverage, effective_shift
+import pytest
+
+from bot.domain.roster_rules import (
+    Assignment,
+    DayOff,
+    Swap,
+    coverage,
+    effective_shift,
+    fmt_rest_days,
+    parse_rest_days,
+)
 
 TUESDAY = date(2026, 11, 24)
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
@@ -80,3 +90,30 @@ def test_latest_assignment_or_check_in_wins_and_default_can_be_restored() -> Non
 def test_assignment_of_an_unknown_account_is_ignored() -> None:
     items = [Assignment("拼多多", "1", TUESDAY, "day", "assign", "80", at(1))]
     assert "拼多多" not in coverage(ACCOUNTS, DEFAULTS, {"1"}, {}, items)
+
+
+@pytest.mark.parametrize(
+    ("typed", "days"),
+    [
+        (["周六", "周日"], (6, 7)),
+        (["星期天"], (7,)),
+        (["六", "日"], (6, 7)),
+        (["1", "3"], (1, 3)),
+        (["周二、周四"], (2, 4)),
+        (["无"], ()),
+        (["周日", "7"], (7,)),
+    ],
+)
+def test_typed_rest_days_become_iso_weekdays(typed: list[str], days: tuple[int, ...]) -> None:
+    assert parse_rest_days(typed) == days
+
+
+@pytest.mark.parametrize("typed", [["周八"], ["0"], ["8"], ["周末"]])
+def test_a_word_that_is_no_weekday_is_refused(typed: list[str]) -> None:
+    with pytest.raises(ValueError, match="休息日应为 周一…周日"):
+        parse_rest_days(typed)
+
+
+def test_rest_days_read_back_in_chinese() -> None:
+    assert fmt_rest_days((6, 7)) == "周六、周日"
+    assert fmt_rest_days(()) == "无固定休息日"

@@ -30,8 +30,12 @@ AGENT = Member(user_id=100011, work_no="1", name="张三")
 HEADER = "{#\n标题: 测试\n分类: 测试\n变量 customer: 顾客称呼 | 必填 | 示例=王女士\n#}\n"
 
 
-def make_book(folder: Path | None = None, at: str = "2026-11-23 08:30") -> ScriptBook:
-    settings = ScriptsSettings(folder=folder or PROJECT_ROOT / "scripts_templates")
+def make_book(
+    folder: Path | None = None, at: str = "2026-11-23 08:30", promotion: str = ""
+) -> ScriptBook:
+    settings = ScriptsSettings(
+        folder=folder or PROJECT_ROOT / "scripts_templates", promotion=promotion
+    )
     clock = ManualClock(datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=TZ))
     book = ScriptBook(build_environment(settings.folder), settings, SHOP, clock, TZ)
     assert book.load() == []
@@ -110,9 +114,30 @@ def test_size_script_fills_both_blanks() -> None:
 def test_first_follow_up_visit_addresses_the_customers_concern() -> None:
     values = {"customer": "王女士", "concern": "床垫太硬", "feature": "软硬两面可选"}
     assert make_book().render("followup/visit1", values, None) == (
-        "王女士您好，我是梦想家床垫旗舰店的客服。上次您咨询时担心床垫太硬，"
+        "王女士您好，我是梦想家床垫旗舰店的客服。上次您咨询时提到床垫太硬，"
         "我们的产品具有软硬两面可选，能够有效避免您的这个顾虑。您拍下后我帮您备注礼品哦！"
     )
+
+
+@pytest.mark.parametrize("concern", ["床垫太硬", "担心床垫太硬"])
+def test_the_concern_reads_naturally_with_or_without_the_word_worry(concern: str) -> None:
+    text = make_book().render("followup/visit1", {"customer": "张女士", "concern": concern}, None)
+    assert f"上次您咨询时提到{concern}，" in text
+    assert "担心担心" not in text
+
+
+def test_second_visit_names_no_season_without_a_current_promotion() -> None:
+    text = make_book().render("followup/visit2", {"customer": "王女士"}, None)
+    assert text == "王女士您好，现在店铺有优惠活动，价格很实惠，礼品丰富，抓紧来抢购吧！"
+    assert "大促" not in text
+
+
+def test_second_visit_announces_the_promotion_from_settings_or_the_one_typed() -> None:
+    book = make_book(promotion="双十一大促")
+    text = book.render("followup/visit2", {"customer": "王女士"}, None)
+    assert "现在正在搞店铺双十一大促活动" in text
+    typed = book.render("followup/visit2", {"customer": "王女士", "promotion": "年货节"}, None)
+    assert "现在正在搞店铺年货节活动" in typed
 
 
 def test_dunning_opening_uses_the_customers_name() -> None:
@@ -155,13 +180,19 @@ def test_order_confirmation_form_falls_back_to_the_default_courier() -> None:
     assert "物流方式：申通快递" in text
 
 
-def test_missing_required_variable_is_named_with_its_description() -> None:
+def test_missing_required_variable_is_named_by_its_chinese_description() -> None:
     with pytest.raises(UserError) as caught:
         make_book().render("followup/visit1", {"customer": "王女士"}, None)
     message = str(caught.value)
-    assert "concern（顾客咨询时的顾虑）" in message
-    assert "customer" not in message.split("\n")[1]
-    assert "/script followup/visit1 customer=王女士 concern=" in message
+    assert "· 顾客咨询时的顾虑，例如" in message
+    assert "concern" not in message and "customer" not in message
+    assert "/script followup/visit1 顾客称呼=王女士 顾客咨询时的顾虑=" in message
+
+
+def test_values_named_by_their_chinese_description_fill_the_script() -> None:
+    values = {"顾客称呼": "王女士", "顾客咨询时的顾虑": "床垫太硬"}
+    text = make_book().render("followup/visit1", values, None)
+    assert text.startswith("王女士您好") and "床垫太硬" in text
 
 
 def test_unknown_script_is_a_user_error() -> None:

@@ -19,6 +19,7 @@ from bot.services.messenger import Button, Keyboard, Messenger
 
 STOP = "stop"
 GO = "go"
+ASKED = "asked"  # the card went out; it waits for the lead's button
 
 
 @dataclass(frozen=True)
@@ -41,27 +42,33 @@ class Review:
     messenger: Messenger
 
     async def on_review(self, timer: Timer, _late: bool) -> None:
-        """Send the leads today's C customers (all) and a sample of B for review, with buttons."""
-        pending = [
-            i for i in self.tracker.items.all() if i.kind == FOLLOWUP and i.review == "pending"
-        ]
+        """Send each customer's review card once; later days get one line of what still waits.
+
+        A card stays pressable until decided, so sending it again would only repeat it.
+        """
+        followups = [i for i in self.tracker.items.all() if i.kind == FOLLOWUP]
+        waiting = [i for i in followups if i.review == ASKED]
+        pending = [i for i in followups if i.review == "pending"]
         c_items = [i for i in pending if i.cls == "C"]
         b_items = [i for i in pending if i.cls == "B"]
         share = self.settings.deadlines.review_share_b
         picked = set(sample_for_review([i.id for i in b_items], share, timer.key))
         for item in b_items:
-            item.review = "asked" if item.id in picked else "skipped"
-        self.tracker.items.save_many(b_items)
+            item.review = ASKED if item.id in picked else "skipped"
+        for item in c_items:
+            item.review = ASKED
+        self.tracker.items.save_many(b_items + c_items)
         asked = c_items + [i for i in b_items if i.id in picked]
-        if not asked:
+        if not asked and not waiting:
             return
         chat = self._review_chat()
-        await self._send(
-            chat,
-            f"📋 今日客户复核：C 类 {len(c_items)} 位（全部）、"
-            f"B 类抽查 {len(asked) - len(c_items)} 位。",
-            None,
-        )
+        if asked:
+            await self._send(
+                chat,
+                f"📋 今日客户复核：C 类 {len(c_items)} 位（全部）、"
+                f"B 类抽查 {len(asked) - len(c_items)} 位。",
+                None,
+            )
         for item in asked:
             text = (
                 f"{item.cls} 类客户复核 #{item.id}：{mask_phones(item.ref)}\n"
@@ -69,6 +76,8 @@ class Review:
                 f" · 已回访 {len(item.visits)} 次"
             )
             await self._send(chat, text, _buttons(item.id))
+        if waiting:
+            await self._send(chat, still_waiting(waiting), None)
 
     def _review_chat(self) -> int | Member:
         """Return the leads' chat, else a lead the bot can message, else the team chat."""
@@ -87,7 +96,7 @@ class Review:
     def decide(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Decided:
         """Apply a lead's 无需跟进 (``stop``) or 继续跟进 (``go``) on a reviewed customer."""
         item = self.tracker.items.get(item_id)
-        if item is None or item.review not in ("pending", "asked"):
+        if item is None or item.review not in ("pending", ASKED):
             return Decided("该客户已处理过了。")
         customer = mask_phones(item.ref)
         if verdict == STOP:
@@ -116,6 +125,12 @@ class Review:
             f"第 {item.visit} 次回访 {self.wording.due_of(item)} 前完成。",
             "review-go",
         )
+
+
+def still_waiting(items: list[DeadlineItem]) -> str:
+    """Return the one daily line of customers whose review card is still unanswered."""
+    names = "、".join(f"#{i.id} {mask_phones(i.ref)}（{i.cls} 类）" for i in items)
+    return f"⏳ 仍待复核 {len(items)} 位（请在之前发出的卡片上选择）：{names}"
 
 
 def _buttons(item_id: int) -> Keyboard:
