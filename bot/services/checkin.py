@@ -16,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from bot.clock import TeamTime
 from bot.config import Settings
+from bot.config.checkin import CheckinSettings
 from bot.domain.attendance import Scoring, monthly_attendance
 from bot.domain.checkin import (
     Checkin,
@@ -141,36 +142,29 @@ class PendingReading:
     posted: Posted | None  # the confirmation to edit
 
 
+@dataclass
 class CheckinService:
     """Check-ins (挂号) of the team and what the lead hears about them."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        time: TeamTime,
-        repo: CheckinRepo,
-        members: MemberRepo,
-        roster: Roster,
-        scheduler: Scheduler,
-        events: Events,
-        data_root: Path,
-        *,
-        reader: Reader | None = None,
-        messenger: Messenger | None = None,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.checkin
-        self.time = time
-        self.repo = repo
-        self.members = members
-        self.roster = roster
-        self.scheduler = scheduler
-        self.events = events
-        self.data_root = data_root
-        self.reader = reader
-        self.messenger = messenger
-        self._readings: set[asyncio.Task[None]] = set()
-        repo.tracking_since(time.now())  # shifts before the bot's first start are not absences
+    settings: Settings
+    time: TeamTime
+    repo: CheckinRepo
+    members: MemberRepo
+    roster: Roster
+    scheduler: Scheduler
+    events: Events
+    data_root: Path
+    reader: Reader | None = field(default=None, kw_only=True)
+    messenger: Messenger | None = field(default=None, kw_only=True)
+    _readings: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.repo.tracking_since(self.time.now())  # shifts before the first start: no absence
+
+    @property
+    def conf(self) -> CheckinSettings:
+        """Return the [checkin] settings."""
+        return self.settings.checkin
 
     def register_timers(self) -> None:
         """Give the scheduler this service's timer handlers and planner."""

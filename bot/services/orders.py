@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from bot.persistence.orders import OrderRepo
 from bot.services.roster import Roster
 
 
+@dataclass
 class OrderService:
     """The orders feature's use cases; other features use it as ``svc.orders``.
 
@@ -41,22 +43,17 @@ class OrderService:
     - ``get(order_no) -> Order | None``: the order with every remark version and attempt.
     """
 
-    def __init__(
-        self,
-        repo: OrderRepo,
-        settings: RemarksSettings,
-        tz: ZoneInfo,
-        platforms: tuple[Platform, ...],
-        members: MemberRepo,
-        roster: Roster,
-    ) -> None:
-        self.repo = repo
-        self.settings = settings
-        self.tz = tz
-        self.platforms = platforms
-        self.platform_names = {p.key: p.name for p in platforms}
-        self.members = members
-        self.roster = roster
+    repo: OrderRepo
+    settings: RemarksSettings
+    tz: ZoneInfo
+    platforms: tuple[Platform, ...]
+    members: MemberRepo
+    roster: Roster
+
+    @property
+    def platform_names(self) -> dict[str, str]:
+        """Return platform key → its Chinese name."""
+        return {p.key: p.name for p in self.platforms}
 
     def validate_order_no(self, text: str) -> str:
         """Return the cleaned order number; raise UserError with an example of a good one."""

@@ -52,13 +52,13 @@ class SwapAnswered:
     alert: bool = False
 
 
+@dataclass
 class Roster:
     """Answers who works which shift on a date and who covers each platform account."""
 
-    def __init__(self, settings: Settings, members: MemberRepo, repo: RosterRepo) -> None:
-        self.settings = settings
-        self.members = members
-        self.repo = repo
+    settings: Settings
+    members: MemberRepo
+    repo: RosterRepo
 
     def regular(self, work_no: str, day: date) -> str | None:
         """Return the shift a member works on ``day`` by settings alone (None: day off)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -86,17 +86,17 @@ class InlineOffer:
     text: str
 
 
+@dataclass
 class ScriptService:
     """Reply scripts (话术) for the team (``svc.scripts``)."""
 
-    def __init__(self, book: ScriptBook, settings: ScriptsSettings, data_root: Path) -> None:
-        self.book = book
-        self.settings = settings
-        self.data_root = data_root
-        self._fills: dict[Where, Fill] = {}
-        # Values typed with a keyword that matched several scripts, kept per menu message
-        # (user, chat, message), so values typed for one menu never fill another one.
-        self._pending: dict[tuple[int, int, int], dict[str, str]] = {}
+    book: ScriptBook
+    settings: ScriptsSettings
+    data_root: Path
+    _fills: dict[Where, Fill] = field(default_factory=dict, init=False)
+    # Values typed with a keyword that matched several scripts, kept per menu message
+    # (user, chat, message), so values typed for one menu never fill another one.
+    _pending: dict[tuple[int, int, int], dict[str, str]] = field(default_factory=dict, init=False)
 
     # ---- the catalogue, for other features and browsing -----------------------------
 

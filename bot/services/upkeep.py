@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from bot.clock import TeamTime
@@ -15,25 +16,20 @@ BACKUP = "core:backup"
 BACKUP_AT = time(4, 0)  # local time of the daily backup copy
 
 
+@dataclass
 class UpkeepService:
     """Keeps one backup of the data folder a day and drops copies past the keep."""
 
-    def __init__(
-        self,
-        store: Store,
-        time: TeamTime,
-        scheduler: Scheduler,
-        members: MemberRepo,
-        keep_days: int,
-        version: str,
-    ) -> None:
-        self.store = store
-        self.time = time
-        self.scheduler = scheduler
-        self.members = members
-        self.keep_days = keep_days
-        self.version = version
-        self.started = time.now()
+    store: Store
+    time: TeamTime
+    scheduler: Scheduler
+    members: MemberRepo
+    keep_days: int
+    version: str
+    started: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.time.now()
 
     def register_timers(self) -> None:
         """Let the scheduler run and plan the daily backup."""

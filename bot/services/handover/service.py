@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from bot.clock import TeamTime
 from bot.config import Settings
+from bot.config.handover import HandoverSettings
 from bot.domain import handover_text as fmt
 from bot.domain.errors import UserError
 from bot.domain.handover import (
@@ -57,29 +58,30 @@ class Pressed:
     refresh_list: bool = False  # the pressed list message is re-rendered
 
 
+@dataclass
 class HandoverService:
     """Handover items (交接) between shifts, and the reminders that keep them moving."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        time: TeamTime,
-        repo: HandoverRepo,
-        members: MemberRepo,
-        roster: Roster,
-        scheduler: Scheduler,
-        messenger: Messenger,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.handover
-        self.time = time
-        self.repo = repo
-        self.members = members
-        self.roster = roster
-        self.scheduler = scheduler
-        self.messenger = messenger
-        self.cards = Cards(settings, repo, messenger)
-        self.timers = HandoverTimers(settings, time, repo, roster, scheduler, self.cards)
+    settings: Settings
+    time: TeamTime
+    repo: HandoverRepo
+    members: MemberRepo
+    roster: Roster
+    scheduler: Scheduler
+    messenger: Messenger
+    cards: Cards = field(init=False)
+    timers: HandoverTimers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cards = Cards(self.settings, self.repo, self.messenger)
+        self.timers = HandoverTimers(
+            self.settings, self.time, self.repo, self.roster, self.scheduler, self.cards
+        )
+
+    @property
+    def conf(self) -> HandoverSettings:
+        """Return the [handover] settings."""
+        return self.settings.handover
 
     def register_timers(self) -> None:
         """Give the scheduler the handover timer jobs and the planner."""

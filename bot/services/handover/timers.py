@@ -10,10 +10,12 @@ what is still open, so running one twice is harmless.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import TeamTime
 from bot.config import Settings
+from bot.config.handover import HandoverSettings
 from bot.domain import handover_text as fmt
 from bot.domain.handover import Item, occ_from_key, occ_key, reminder_at
 from bot.domain.shifts import ShiftOccurrence, occurrences_between
@@ -26,25 +28,21 @@ from bot.services.handover.shifts import receiving_occurrence
 from bot.services.roster import Roster
 
 
+@dataclass
 class HandoverTimers:
     """Stores the handover timers and runs them when they are due."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        time: TeamTime,
-        repo: HandoverRepo,
-        roster: Roster,
-        scheduler: Scheduler,
-        cards: Cards,
-    ) -> None:
-        self.settings = settings
-        self.conf = settings.handover
-        self.time = time
-        self.repo = repo
-        self.roster = roster
-        self.scheduler = scheduler
-        self.cards = cards
+    settings: Settings
+    time: TeamTime
+    repo: HandoverRepo
+    roster: Roster
+    scheduler: Scheduler
+    cards: Cards
+
+    @property
+    def conf(self) -> HandoverSettings:
+        """Return the [handover] settings."""
+        return self.settings.handover
 
     def register(self) -> None:
         """Give the scheduler the handover timer jobs and the planner."""
