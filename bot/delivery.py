@@ -87,13 +87,11 @@ class Delivery:
         members: MemberRepo,
         outbox: OutboxRepo,
         clock: Clock,
-        rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
         self.members = members
         self.outbox = outbox
         self.clock = clock
-        self._rng = rng or random.Random()
         self._bot: Bot | None = None
         self._failing = False  # the last try failed on the network: log without traceback
         self._refused_chats: set[int] = set()  # admins were told; cleared when it works again
@@ -271,11 +269,11 @@ class Delivery:
             self.outbox.defer(keys, now + timedelta(seconds=wait), attempts)
             return Outcome.WAITING, None
         except (Forbidden, BadRequest) as err:
-            self.outbox.defer(keys, now + self._backoff(attempts), attempts)
+            self.outbox.defer(keys, now + self._backoff(chat_id, attempts), attempts)
             log.warning("chat %s refused %d notifications: %s", chat_id, len(keys), err)
             return Outcome.REFUSED, err
         except TelegramError as err:
-            self.outbox.defer(keys, now + self._backoff(attempts), attempts)
+            self.outbox.defer(keys, now + self._backoff(chat_id, attempts), attempts)
             # One traceback per outage, then one line per failure.
             log.warning(
                 "sending to %s failed (try %d, retrying later): %s",
@@ -325,10 +323,15 @@ class Delivery:
                     "could not tell admin %s that chat %s refused: %s", admin.user_id, chat_id, err
                 )
 
-    def _backoff(self, attempts: int) -> timedelta:
-        """Return the wait before try ``attempts + 1``: doubling, capped, with jitter."""
+    def _backoff(self, chat_id: int, attempts: int) -> timedelta:
+        """Return the wait before try ``attempts + 1`` to a chat: doubling, capped, with jitter.
+
+        The jitter is drawn from the chat and the try, so recipients that failed together
+        are retried apart, and the same failure always waits the same (tests can rely on it).
+        """
         base = BACKOFF_FIRST * 2 ** min(attempts - 1, 16)
-        return timedelta(seconds=min(base * self._rng.uniform(0.5, 1.5), BACKOFF_MAX))
+        spread = random.Random(f"{chat_id}:{attempts}").uniform(0.5, 1.5)
+        return timedelta(seconds=min(base * spread, BACKOFF_MAX))
 
     def _mark(self, keys: list[str], delivered_to: str) -> None:
         self.outbox.mark_sent(keys, self.clock.now(), delivered_to)
