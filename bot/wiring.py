@@ -88,7 +88,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         deadlines=DeadlineService(
             settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
         ),
-        team=TeamService(members),
+        team=TeamService(members, delivery, settings.join_per_hour),
         upkeep=UpkeepService(store, time, scheduler, settings.backup_days),
     )
     # Timers and listeners, in the order features were always planned (ties keep that order).

@@ -13,8 +13,10 @@ from bot.handlers.common import (
     CommandSpec,
     add_button,
     add_command,
+    answer_query,
     args_of,
     command_word,
+    edit_query,
     is_private,
     member_of,
     reply,
@@ -117,6 +119,10 @@ async def join(update: Update, context: BotContext) -> None:
     except UserError as err:
         await reply(update, str(err))
         return
+    if svc.team.over_limit(request.at):
+        # Over the hourly limit: no message of its own, one shared card instead.
+        await svc.team.collect(request, update.effective_chat.id, request.at)
+        return
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -135,12 +141,14 @@ async def join_decision(update: Update, context: BotContext) -> None:
     _, verdict, raw_id = query.data.split(":")
     outcome = context.svc.team.decide(int(raw_id), approve=verdict == "ok")
     answer, alert, edited = team_text.decision(outcome, decider)
-    if alert:
-        await query.answer(answer, show_alert=True)
-    else:
-        await query.answer(answer)
-    if edited is not None:
-        await query.edit_message_text(edited)
+    await answer_query(query, answer, alert)
+    message = query.message
+    if message is not None and context.svc.team.is_collected_card(
+        message.chat.id, message.message_id
+    ):
+        await context.svc.team.refresh_collected()
+    elif edited is not None:
+        await edit_query(query, edited)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

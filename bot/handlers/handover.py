@@ -5,12 +5,10 @@ The use cases and the handover timers live in ``bot.services.handover``.
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.delivery import markup
@@ -23,6 +21,8 @@ from bot.handlers.common import (
     CommandSpec,
     add_button,
     add_command,
+    answer_query,
+    edit_query,
     is_private,
     reply,
     require_member,
@@ -31,8 +31,6 @@ from bot.handlers.common import rest_text as message_rest
 from bot.handlers.context import BotContext
 from bot.services.container import Services
 from bot.services.handover import HandoverService
-
-log = logging.getLogger(__name__)
 
 TITLE = "交接班"
 COMMANDS = [
@@ -177,7 +175,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     _, action, raw = query.data.split(":")
     handover = context.svc.handover
     pressed = handover.press(member, action, int(raw), context.svc.clock.now())
-    await query.answer(pressed.answer, show_alert=pressed.alert)
+    await answer_query(query, pressed.answer, pressed.alert)
     if pressed.changed is not None:
         await handover.refresh_cards(pressed.changed)
     if pressed.refresh_list:
@@ -204,8 +202,4 @@ async def _refresh_pressed(update: Update, handover: HandoverService) -> None:
     if listed is None:
         return
     text, keyboard = listed
-    try:
-        await query.edit_message_text(text, reply_markup=markup(keyboard))
-    except BadRequest as err:
-        if "not modified" not in str(err).lower():
-            log.info("could not update the pressed message: %s", err)
+    await edit_query(query, text, markup(keyboard))

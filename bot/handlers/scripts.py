@@ -28,6 +28,8 @@ from bot.handlers.common import (
     ButtonSpec,
     CommandSpec,
     UploadSpec,
+    answer_query,
+    edit_query,
     member_of,
     reply,
     require_member,
@@ -157,9 +159,9 @@ async def pick(update: Update, context: BotContext) -> int:
     scripts = context.svc.scripts
     script = scripts.get(query.data.removeprefix("scripts:pick:"))
     if script is None:
-        await query.answer("这条话术已不存在，请重新发送 /script。", show_alert=True)
+        await answer_query(query, "这条话术已不存在，请重新发送 /script。", alert=True)
         return ConversationHandler.END
-    await query.answer()
+    await answer_query(query)
     # An old menu that cannot be edited any more still gets the script below.
     with contextlib.suppress(TelegramError):
         await query.edit_message_text(f"已选择：{script.title}")
@@ -225,10 +227,10 @@ async def browse(update: Update, context: BotContext) -> None:
     query = update.callback_query
     menu = context.svc.scripts.browse(query.data)
     if menu is None:
-        await query.answer("这个分类已不存在，请重新发送 /script。", show_alert=True)
+        await answer_query(query, "这个分类已不存在，请重新发送 /script。", alert=True)
         return
-    await query.answer()
-    await query.edit_message_text(menu.text, reply_markup=markup(menu.keyboard))
+    await answer_query(query)
+    await edit_query(query, menu.text, markup(menu.keyboard))
 
 
 # ---- inline mode -----------------------------------------------------------------------

@@ -162,12 +162,14 @@ class CheckinService:
             checkin.duplicates.append(note)
         self.repo.save(checkin)
         recorded = Recorded(member, checkin, occurrence, image, updated=existing is not None)
+        # Every consequence is queued before the reply, so a reply Telegram fails loses none;
+        # queued alerts go out after this update, so the confirmation still comes first.
+        self._alert_after_summary(recorded, note)
         await confirm(recorded)
         if existing is None:
             await self.events.emit(
                 "checkin.recorded", member=member, occurrence=occurrence, at=moment
             )
-        self._alert_after_summary(recorded, note)
         return recorded
 
     async def _image(
