@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import warnings
@@ -131,6 +132,10 @@ def _where(update: Update) -> tuple[int, int]:
 # ---- /script ---------------------------------------------------------------------------
 
 
+# Rendering runs in a worker thread (asyncio.to_thread): a template at its bounds
+# (bot/script_limits.py) takes up to seconds, and the event loop keeps serving others meanwhile.
+
+
 async def script_command(update: Update, context: BotContext) -> int:
     """Browse by category, render a script by name or keyword, or ask for missing values."""
     message = update.effective_message
@@ -178,7 +183,9 @@ async def _start(
     member = require_member(update, context)
     chat_id = update.effective_chat.id
     try:
-        step = svc.scripts.start(_where(update), script, values, typed, member, svc.clock.now())
+        step = await asyncio.to_thread(
+            svc.scripts.start, _where(update), script, values, typed, member, svc.clock.now()
+        )
     except UserError as err:
         await _say(context, chat_id, f"{err}\n{USAGE}")
         return ConversationHandler.END
@@ -191,7 +198,9 @@ async def answer(update: Update, context: BotContext) -> int:
     svc = context.svc
     text = update.effective_message.text or ""
     member = require_member(update, context)
-    step = svc.scripts.answer(_where(update), text, member, svc.clock.now())
+    step = await asyncio.to_thread(
+        svc.scripts.answer, _where(update), text, member, svc.clock.now()
+    )
     if step is None:
         return ConversationHandler.END
     if step.finished:
@@ -239,7 +248,9 @@ async def browse(update: Update, context: BotContext) -> None:
 async def inline_query(update: Update, context: BotContext) -> None:
     """Offer matching scripts rendered with defaults; mark the ones that need values."""
     query = update.inline_query
-    offers = context.svc.scripts.inline(query.query, member_of(update, context))
+    offers = await asyncio.to_thread(
+        context.svc.scripts.inline, query.query, member_of(update, context)
+    )
     results = [
         InlineQueryResultArticle(
             id=offer.id,
@@ -270,7 +281,8 @@ async def upload_document(update: Update, context: BotContext) -> None:
             rest_text(message), document.file_name or "", document.file_size
         )
         file = await document.get_file()
-        done = scripts.install(name, bytes(await file.download_as_bytearray()))
+        data = bytes(await file.download_as_bytearray())
+        done = await asyncio.to_thread(scripts.install, name, data)
     except UserError as err:
         await reply(update, str(err))
         return
@@ -279,4 +291,4 @@ async def upload_document(update: Update, context: BotContext) -> None:
 
 async def reload_scripts(update: Update, context: BotContext) -> None:
     """Reread the templates folder; a broken template keeps the old catalogue in use."""
-    await reply(update, context.svc.scripts.reload())
+    await reply(update, await asyncio.to_thread(context.svc.scripts.reload))
