@@ -58,7 +58,7 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         clock,
         settings.timezone,
         backups=store.root / "script_backups",
-        checked=store.root / "script_backups" / "checked.txt",
+        checked=store.root / "scripts_checked.txt",
     )
     book.load()  # broken templates are logged and left out; check-scripts names them
     orders = OrderService(
