@@ -16,6 +16,7 @@ from bot.domain.dates import parse_day
 from bot.domain.errors import UserError
 from bot.domain.handover import Draft, is_nothing, parse_items
 from bot.domain.members import parse_work_no
+from bot.domain.numbers import half_width, read_number
 from bot.handlers.common import (
     ButtonSpec,
     CommandSpec,
@@ -121,10 +122,10 @@ async def handover_command(update: Update, context: BotContext) -> None:
 
 def _number(text: str) -> int:
     """Return an item number written as ``3``, ``#3`` or ``3号``."""
-    cleaned = text.strip().lstrip("#＃").removesuffix("号")
-    if not cleaned.isdigit():
-        raise UsageError(f"编号应为数字（如 3 或 #3），收到 {text!r}。")
-    return int(cleaned)
+    number = read_number(half_width(text.strip()).lstrip("#").removesuffix("号"))
+    if number is None:
+        raise UsageError(f"编号应为数字（如 3 或 #3），收到「{text.strip()[:20]}」。")
+    return number
 
 
 def _numbers_and_note(action: str, text: str) -> tuple[list[int], str]:

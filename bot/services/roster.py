@@ -31,6 +31,8 @@ from bot.persistence.roster import RosterRepo
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
 RESET_WORDS = ("默认", "default", "-")  # /assign <账号> 默认: back to the default holder
 
+SWAP_AHEAD_DAYS = 366  # a swap is agreed for a coming shift, not for years ahead
+
 
 class Roster:
     """Answers who works which shift on a date and who covers each platform account."""
@@ -244,6 +246,8 @@ class Roster:
         """Record that two members (both agreed) swap their shifts on a date (/swap)."""
         first, second = self._member(one), self._member(other)
         day = self._day(when, now)
+        if (day - now.date()).days > SWAP_AHEAD_DAYS:
+            raise UserError(f"换班只能登记 {SWAP_AHEAD_DAYS} 天以内的日期，收到 {day}。")
         if first.work_no == second.work_no:
             raise UserError("不能和自己换班")
         for m in (first, second):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from bot.domain import team_text
 from bot.domain.errors import Refusal, UserError
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, parse_work_no
+from bot.domain.numbers import is_blank
 from bot.persistence.members import MemberRepo
 from bot.services.messenger import Button, Keyboard, Messenger, Posted
 
@@ -42,6 +43,8 @@ class TeamService:
         """
         if self.members.request(user_id) is not None:
             raise Refusal(team_text.JOIN_PENDING)
+        if is_blank(name):
+            raise UserError("姓名不能为空，例如 /join 7 王小明")
         taken = self.members.by_work_no(work_no)
         if taken is not None:
             raise UserError(f"工号 {work_no} 已被 {taken.name} 使用，请核对工号。")
