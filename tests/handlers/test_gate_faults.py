@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from telegram.error import TimedOut
+
+from bot.delivery import UNCONFIRMED
+from bot.transport.local import LocalRequest
 from tests.handlers.test_checkin import LEAD, lead_texts, sample
 from tests.handlers.test_handover import answers, cards, repo
 from tests.harness import Harness
@@ -171,3 +176,29 @@ async def test_an_item_closed_while_the_button_answer_fails_shows_closed_without
     assert answers(calls) == [answers(calls)[0]]  # the one failed answer, no apology after it
     assert _apologies(bot) == []
     bot.assert_clean()
+
+
+# ---- delivery: a timeout after Telegram took the message ------------------------------------
+
+
+async def test_a_reminder_whose_answer_timed_out_is_resent_flagged_as_possibly_repeated(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zhang = bot.svc.members.by_work_no("1").user_id
+    bot.api.started.add(zhang)
+    real = LocalRequest.do_request
+    left = [1]
+
+    async def timing_out(self: LocalRequest, url: str, *args: Any, **kwargs: Any) -> Any:
+        answer = await real(self, url, *args, **kwargs)
+        if url.endswith("/sendMessage") and left[0]:
+            left[0] -= 1
+            raise TimedOut  # Telegram showed it; its answer never came
+        return answer
+
+    monkeypatch.setattr(LocalRequest, "do_request", timing_out)
+    bot.svc.scheduler.notify({"user": zhang}, "T1 交接提醒", key="t1")
+    await bot.svc.scheduler.run_due()
+    await bot.advance("2026-11-23 08:45")
+    shown = [c.text for c in bot.api.calls if c.chat_id == zhang and "T1" in c.text]
+    assert shown == ["T1 交接提醒", f"T1 交接提醒{UNCONFIRMED}"]
