@@ -46,6 +46,8 @@ from tests.harness import Harness
 START, END = "2026-11-23 08:30", "2026-11-24 09:30"
 STRANGER = 555001
 _HEADER = re.compile(r"^🔔 共 \d+ 条提醒\n\n")
+# Sent at each start, once a day: the reference restarts on another day than a trial does.
+_START_NOTICE = "⚠️ 节假日日历未覆盖"
 
 
 class Crash(BaseException):
@@ -57,7 +59,7 @@ class Day:
     """What one run of the day delivered and left behind."""
 
     lines: Counter[str] = field(default_factory=Counter)
-    flagged: int = 0
+    flagged: Counter[str] = field(default_factory=Counter)
     open_items: dict[int, str] = field(default_factory=dict)
 
 
@@ -65,6 +67,8 @@ def _lines(text: str) -> list[tuple[str, bool]]:
     """Return the reminder lines of a combined message and whether each was flagged."""
     found = []
     for block in _HEADER.sub("", text).split("\n\n"):
+        if "未开启私聊" in block.split("\n", 1)[0]:
+            block = block.split("\n", 1)[1] if "\n" in block else ""  # a mention's first line
         flagged = block.endswith(UNCONFIRMED)
         block = block.removesuffix(UNCONFIRMED).removeprefix("【补发】").strip()
         if block:
@@ -87,10 +91,12 @@ def _record(bot: Harness, day: Day, first: int) -> None:
         ):
             continue
         for line, flagged in _lines(plain_text(call.text)):
+            if line.startswith(_START_NOTICE):
+                continue
             # By text alone: a reminder that reached its person by a mention in the team
             # chat (private chat refused) was delivered too.
             day.lines[line] += 1
-            day.flagged += flagged
+            day.flagged[line] += flagged
 
 
 async def _advance(bot: Harness, day: Day, mark: int) -> int:
@@ -206,6 +212,7 @@ class Tally:
     lost: int = 0
     twice: int = 0
     twice_flagged: int = 0
+    unflagged: Counter[str] = field(default_factory=Counter)
     stuck: int = 0
     let_in: int = 0
     bad_answers: int = 0
@@ -213,10 +220,15 @@ class Tally:
     def compare(self, reference: Day, day: Day) -> None:
         """Add one day's differences from the reference."""
         self.trials += 1
-        for key, count in reference.lines.items():
-            self.lost += max(0, count - day.lines.get(key, 0))
-            self.twice += max(0, day.lines.get(key, 0) - count)
-        self.twice_flagged += day.flagged - reference.flagged
+        for key in reference.lines | day.lines:
+            count, got = reference.lines.get(key, 0), day.lines.get(key, 0)
+            self.lost += max(0, count - got)
+            extra = max(0, got - count)
+            flagged = min(extra, day.flagged.get(key, 0))
+            self.twice += extra
+            self.twice_flagged += flagged
+            if extra > flagged:
+                self.unflagged[key.split("\n", 1)[0][:40]] += extra - flagged
         self.stuck += sum(
             1 for i, target in day.open_items.items() if reference.open_items.get(i) != target
         )
@@ -307,7 +319,7 @@ async def main() -> None:
     kinds["bad input"] = Tally()
     await bad_input_trials(kinds["bad input"])
     total = Tally()
-    print(f"reference day: {sum(reference.lines.values())} reminder lines delivered")
+    print(f"reference day: {sum(reference.lines.values())} reminder and card lines delivered")
     print(
         f"{'trials':<24}{'n':>5}{'lost':>6}{'twice':>7}{'flagged':>9}{'stuck':>7}"
         f"{'let in':>8}{'bad':>5}"
@@ -323,6 +335,11 @@ async def main() -> None:
         f"{'total':<24}{total.trials:>5}{total.lost:>6}{total.twice:>7}"
         f"{total.twice_flagged:>9}{total.stuck:>7}{total.let_in:>8}{total.bad_answers:>5}"
     )
+    unflagged = sum((t.unflagged for t in kinds.values()), Counter[str]())
+    if unflagged:
+        print("sent twice without the 可能重复 flag (first line, times):")
+        for line, times in unflagged.most_common():
+            print(f"  {times:>3}  {line}")
 
 
 if __name__ == "__main__":
