@@ -35,7 +35,7 @@ from bot.domain.times import fmt_hhmm
 from bot.events import Events
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.members import MemberRepo
-from bot.persistence.timers import Timer
+from bot.persistence.timers import Notification, Timer
 from bot.scheduling import Scheduler
 from bot.screenshots import difference_hash, image_name, prune_images, save_image
 from bot.services.roster import Roster
@@ -304,19 +304,23 @@ class CheckinService:
             return
         report = self.build_report(occurrence)
         tag = f"{day.isoformat()}:{key}"
+        notes = [
+            Notification(f"{SUMMARY}:{tag}", timer.due, {"leads": key}, summary_text(report, late))
+        ]
+        if self.conf.chase_missing:
+            notes += [
+                Notification(
+                    f"checkin:missing:{tag}:{member.work_no}",
+                    timer.due,
+                    {"user": member.user_id},
+                    missing_chase(member, occurrence),
+                )
+                for member in self._missing(occurrence, self.repo.for_occurrence(day, key))
+            ]
+        # All in one write, and only then marked summarized: a crash in between leaves the
+        # timer to run again, and the keys keep what was already queued from going twice.
+        self.scheduler.notify_many(notes)
         self.repo.mark_summarized(day, key)
-        self.scheduler.notify(
-            {"leads": key}, summary_text(report, late), key=f"{SUMMARY}:{tag}", due=timer.due
-        )
-        if not self.conf.chase_missing:
-            return
-        for member in self._missing(occurrence, self.repo.for_occurrence(day, key)):
-            self.scheduler.notify(
-                {"user": member.user_id},
-                missing_chase(member, occurrence),
-                key=f"checkin:missing:{tag}:{member.work_no}",
-                due=timer.due,
-            )
 
     async def maintain(self, timer: Timer, late: bool) -> None:
         """Move old check-ins and roster changes to the archive; drop images past retention."""
