@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
@@ -273,7 +273,9 @@ class Delivery:
             log.warning("chat %s refused %d notifications: %s", chat_id, len(keys), err)
             return Outcome.REFUSED, err
         except TelegramError as err:
-            self.outbox.defer(keys, now + self._backoff(chat_id, attempts), attempts)
+            # A timeout may come after Telegram showed the message: the retry says so.
+            timed_out = isinstance(err, TimedOut)
+            self.outbox.defer(keys, now + self._backoff(chat_id, attempts), attempts, timed_out)
             # One traceback per outage, then one line per failure.
             log.warning(
                 "sending to %s failed (try %d, retrying later): %s",
@@ -338,7 +340,8 @@ class Delivery:
 
 
 DIGEST_LINE = 90  # characters kept of each reminder in a digest
-UNCONFIRMED = "（可能重复：上次发送时机器人中断）"
+# Telegram may already have shown it: a crash between sending and marking, or a timeout.
+UNCONFIRMED = "（可能重复：上次发送未能确认送达）"
 
 
 def _body(notes: list[tuple[Notification, bool]]) -> str:

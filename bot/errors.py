@@ -67,6 +67,14 @@ async def on_error(update: object, context: BotContext) -> None:
     if _transient(update, error):
         await _network_trouble(error, context)
         return
+    if isinstance(update, Update) and isinstance(error, TelegramError):
+        # Telegram failed a reply or an edit; the work behind it is stored and its
+        # consequences queued before any reply, so an apology would say it failed when
+        # it did not. A refused request (BadRequest) may be a bug: admins hear of it.
+        log.warning("Telegram failed a call while handling %s: %s", _describe(update), error)
+        if isinstance(error, BadRequest):
+            await _tell_admins(context, mask_phones(f"Telegram 拒绝了一次回复：{error}"))
+        return
     code = error_code()
     trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     # Customer phone numbers must not end up in log files or admins' chats (DOMAIN.md).

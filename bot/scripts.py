@@ -16,6 +16,7 @@ The same validation (header, syntax, sandbox, undeclared names, a sample render)
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -28,12 +29,13 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment
 
 from bot.clock import Clock
 from bot.config.scripts import ScriptsSettings
 from bot.domain.errors import UserError
 from bot.domain.members import Member
+from bot.script_limits import BoundedSandbox, RenderLimit, render_bounded
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +155,8 @@ class ScriptInvalid(Exception):
 
 
 def build_environment(folder: Path) -> SandboxedEnvironment:
-    """Build the one Jinja environment: sandboxed, strict, plain text, over ``folder``."""
-    return ImmutableSandboxedEnvironment(
+    """Build the one Jinja environment: sandboxed and bounded, strict, plain text."""
+    return BoundedSandbox(
         loader=FileSystemLoader(str(folder), encoding="utf-8"),
         undefined=StrictUndefined,
         autoescape=False,  # scripts are plain text pasted into chat tools, not HTML
@@ -201,6 +203,7 @@ class ScriptBook:
         clock: Clock,
         timezone: ZoneInfo,
         backups: Path | None = None,
+        checked: Path | None = None,
     ) -> None:
         self.env = env
         self.settings = settings
@@ -210,6 +213,10 @@ class ScriptBook:
         self.timezone = timezone
         self.backups = backups
         self.scripts: dict[str, Script] = {}
+        # Fingerprints of templates whose sample render passed, kept in ``checked`` so a start
+        # does not render every template again (a template at its bounds takes seconds).
+        self.checked_file = checked
+        self._checked = _read_checked(checked)
 
     # ---- catalogue -------------------------------------------------------------------
 
@@ -277,6 +284,7 @@ class ScriptBook:
         """Validate every template of the folder; return the good ones and the problems."""
         scripts: dict[str, Script] = {}
         problems: list[Problem] = []
+        passed: set[str] = set()
         loader = self.env.loader
         assert loader is not None  # build_environment always gives one
         for relative in sorted(t for t in loader.list_templates() if t.endswith(".j2")):
@@ -287,16 +295,32 @@ class ScriptBook:
                 shown = self._display(self.folder / relative)
                 problems.append(Problem(shown, None, "文件不是 UTF-8 编码"))
                 continue
+            key = self._fingerprint(name, source)
             try:
-                scripts[name] = self.validate(name, source, filename or relative)
+                scripts[name] = self.validate(
+                    name, source, filename or relative, rendered=key in self._checked
+                )
             except ScriptInvalid as err:
                 problems.extend(err.problems)
+            else:
+                passed.add(key)
+        if passed != self._checked:
+            self._checked = passed
+            _write_checked(self.checked_file, passed)
         return scripts, problems
+
+    def _fingerprint(self, name: str, source: str) -> str:
+        """Return what a sample render's outcome depends on: the template and the settings."""
+        basis = "\0".join((name, source, repr(self.settings), repr(sorted(self.shop.items()))))
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
     # ---- validation ------------------------------------------------------------------
 
-    def validate(self, name: str, source: str, filename: str) -> Script:
-        """Check one template exactly as check-scripts does; raise ScriptInvalid."""
+    def validate(self, name: str, source: str, filename: str, *, rendered: bool = False) -> Script:
+        """Check one template exactly as check-scripts does; raise ScriptInvalid.
+
+        ``rendered``: this very template already passed the sample render; skip it.
+        """
         shown = self._display(Path(filename))
 
         def fail(line: int | None, reason: str) -> ScriptInvalid:
@@ -336,6 +360,8 @@ class ScriptBook:
             variables=header.variables,
             template=template,
         )
+        if rendered:
+            return script
         samples = {v.name: v.sample or v.default or v.description for v in script.variables}
         try:
             text = self._render(script, samples, _SAMPLE_MEMBER, filename)
@@ -410,7 +436,9 @@ class ScriptBook:
         for var in script.variables:
             ctx[var.name] = values.get(var.name) or var.default or ""
         try:
-            text = script.template.render(ctx).strip()
+            text = render_bounded(script.template, ctx).strip()
+        except RenderLimit as err:
+            raise _runtime(err, filename, f"模板超出限制：{err}") from None
         except SecurityError as err:
             reason = f"沙箱拒绝：模板不得访问 Python 内部属性（{err}）"
             raise _runtime(err, filename, reason) from None
@@ -612,6 +640,29 @@ def _undefined_reason(err: UndefinedError) -> str:
     if name == "hotline":
         return "客服热线未配置（[shop] hotline）"
     return f"未定义的变量或属性：{err}"
+
+
+def _read_checked(path: Path | None) -> set[str]:
+    """Return the stored fingerprints; a missing or damaged file means nothing is known."""
+    if path is None:
+        return set()
+    try:
+        return set(path.read_text(encoding="ascii").split())
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def _write_checked(path: Path | None, keys: set[str]) -> None:
+    """Store the fingerprints (a cache: failing to write only costs time at the next start)."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text("\n".join(sorted(keys)) + "\n", encoding="ascii")
+        os.replace(tmp, path)
+    except OSError as err:
+        log.warning("could not store the checked scripts list %s: %s", path, err)
 
 
 def check_folder(

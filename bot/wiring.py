@@ -81,6 +81,7 @@ def build_services(
         clock,
         settings.timezone,
         backups=store.root / "script_backups",
+        checked=store.root / "scripts_checked.txt",
     )
     book.load()  # broken templates are logged and left out; check-scripts names them
     orders = OrderService(
@@ -121,7 +122,7 @@ def build_services(
         deadlines=DeadlineService(
             settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
         ),
-        team=TeamService(members),
+        team=TeamService(members, delivery, settings.join_per_hour),
         upkeep=UpkeepService(store, time, scheduler, members, settings.backup_days, version()),
     )
     # Timers and listeners, in the order features were always planned (ties keep that order).

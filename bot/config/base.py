@@ -33,6 +33,7 @@ class CoreSettings:
     shop: dict[str, Any] = field(default_factory=dict)
     backup_days: int = 14
     log_days: int = 14
+    join_per_hour: int = 5  # /join requests a hour with a card each; the rest share one card
     source: Path | None = None
 
     @property

@@ -70,7 +70,7 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
         raise ConfigError("timezone", f"未知时区 {tz_name!r}（如 Asia/Shanghai）") from None
 
     chats = top.table("chats")
-    chats.reject_unknown({"team", "leads"})
+    chats.reject_unknown({"team", "leads", "join_per_hour"})
     team = chats.get("team", list)
     if not team or not all(isinstance(c, int) and not isinstance(c, bool) for c in team):
         raise ConfigError("chats.team", "应为至少一个群聊 ID（整数，如 -1001234567890）")
@@ -91,6 +91,7 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
         shop=dict(top.get("shop", dict, {})),
         backup_days=int(storage.positive("backup_days", 14)),
         log_days=int(storage.positive("log_days", 14)),
+        join_per_hour=int(chats.positive("join_per_hour", 5)),
     )
     return Settings(
         **vars(core),

@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 from bot.domain.errors import UserError
+from bot.domain.numbers import half_width
 
 DAY_HELP = "可写 2026-11-23、11-23、11月23日、今天、昨天、前天或明天"
 MONTH_HELP = "可写 2026-11、2026年11月或11月"
@@ -28,15 +29,18 @@ RELATIVE_DAYS = {
     "后天": 2,
 }
 
-_YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_MD = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
-_YM = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
-_M = re.compile(r"^(\d{1,2})月$")
+# [0-9], not \d: \d also takes other scripts' digits; full-width ones are made ASCII first.
+_YMD = re.compile(r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
+_MD = re.compile(r"^([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
+_YM = re.compile(r"^([0-9]{4})[-/.年]([0-9]{1,2})月?$")
+_M = re.compile(r"^([0-9]{1,2})月$")
+# The years a team's records can be about; 9999-12-31 would overflow the next day's arithmetic.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def looks_like_day(text: str) -> bool:
     """Whether ``text`` is written like a date (it may still name a day that does not exist)."""
-    token = text.strip()
+    token = half_width(text.strip())
     return token.lower() in RELATIVE_DAYS or bool(_YMD.match(token) or _MD.match(token))
 
 
@@ -46,9 +50,9 @@ def read_day(text: str, today: date, *, past: bool = False) -> date | None:
     A date without a year is the one nearest to ``today`` (12-30 typed on 2 January is last
     December, 01-02 typed on 30 December next January); with ``past`` it is the latest one
     not after ``today`` (for history and reports). Raise UserError for a day that does not
-    exist, such as 02-30 (or 02-29 in a year without one).
+    exist, such as 02-30 (or 02-29 in a year without one), or a year outside 2000-2099.
     """
-    token = text.strip()
+    token = half_width(text.strip())
     if token.lower() in RELATIVE_DAYS:
         return today + timedelta(days=RELATIVE_DAYS[token.lower()])
     if match := _YMD.match(token):
@@ -74,11 +78,11 @@ def read_month(text: str, today: date) -> tuple[int, int] | None:
     """Return (year, month) for ``2026-11``, ``2026年11月`` or ``11月``; None if not a month.
 
     A month without a year is the latest one not after ``today``'s month. Raise UserError
-    for a month that does not exist, such as 2026-13.
+    for a month that does not exist, such as 2026-13, or a year outside 2000-2099.
     """
-    token = text.strip()
+    token = half_width(text.strip())
     if match := _YM.match(token):
-        year, month = int(match[1]), int(match[2])
+        year, month = _year(token, int(match[1])), int(match[2])
     elif match := _M.match(token):
         month = int(match[1])
         year = today.year if month <= today.month else today.year - 1
@@ -97,7 +101,14 @@ def parse_month(text: str, today: date) -> tuple[int, int]:
     return month
 
 
+def _year(token: str, year: int) -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise UserError(f"「{token}」的年份应在 {FIRST_YEAR} 到 {LAST_YEAR} 之间。")
+    return year
+
+
 def _day(token: str, year: int, month: int, day: int) -> date:
+    _year(token, year)
     try:
         return date(year, month, day)
     except ValueError:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role, short_name
+from bot.domain.numbers import is_blank
 from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at, occurrences_between
 from bot.domain.times import iso
 
@@ -71,7 +72,7 @@ def parse_items(
     text: str, urgent_marks: tuple[str, ...], max_items: int, max_length: int
 ) -> list[Draft]:
     """Parse a ``/handover`` message, one item per non-empty line; raise UserError."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in text.splitlines() if not is_blank(line)]
     if not lines:
         raise UserError("交接内容为空。")
     if len(lines) > max_items:

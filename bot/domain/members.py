@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 
+from bot.domain.numbers import half_width, read_number
+
 
 class Role(IntEnum):
     """A member's role; a higher value may do everything a lower one may."""
@@ -84,8 +86,8 @@ def short_name(member: Member | None) -> str:
 
 
 def parse_work_no(text: str) -> str:
-    """Normalise a work number (工号) such as ``1``, ``01`` or ``1号``; raise ValueError."""
-    cleaned = text.strip().removesuffix("号").removeprefix("#")
-    if not cleaned.isdigit() or len(cleaned) > 6:
-        raise ValueError(f"工号应为数字（如 1 或 12），收到 {text!r}")
-    return str(int(cleaned))
+    """Normalise a work number (工号) such as ``1``, ``０１`` or ``1号``; raise ValueError."""
+    number = read_number(half_width(text.strip()).removesuffix("号").removeprefix("#"), 6)
+    if number is None:
+        raise ValueError(f"工号应为数字（如 1 或 12），收到「{text.strip()[:20]}」。")
+    return str(number)

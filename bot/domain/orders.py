@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.dates import read_day, read_month
 from bot.domain.errors import UserError
 from bot.domain.members import Member
+from bot.domain.numbers import half_width
 from bot.domain.remarks import Colour, Remark
 from bot.domain.times import iso, parse_iso
 
@@ -34,14 +35,14 @@ class OrderRules:
 
     def validate(self, text: str) -> str:
         """Return the order number cleaned (``#`` and spaces dropped); raise UserError."""
-        order_no = text.strip().removeprefix("#").strip()
+        order_no = half_width(text.strip()).removeprefix("#").strip()
         hint = (
             f"订单号应为字母、数字或短横线，{self.min_length}–{self.max_length} 位，"
             f"例如 {self.example}"
         )
         if not order_no:
             raise UserError(f"缺少订单号。{hint}")
-        if not _ORDER_CHARS.match(order_no):
+        if not _ORDER_CHARS.match(order_no) or order_no.startswith("-") or order_no.endswith("-"):
             raise UserError(f"订单号 {order_no} 含有不允许的字符。{hint}")
         if not self.min_length <= len(order_no) <= self.max_length:
             raise UserError(f"订单号 {order_no} 长度为 {len(order_no)} 位。{hint}")

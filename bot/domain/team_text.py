@@ -9,6 +9,7 @@ from bot.domain.roster_rules import fmt_rest_days
 
 ALREADY_MEMBER = "您已经是团队成员了，发送 /help 查看可用命令。"
 PICK_SHIFT = "请组长选择班次（当天生效；休息日用 /shift 设置）："
+JOIN_PENDING = "您的加入申请已提交，正在等待组长或主管确认，请勿重复申请。"
 
 
 def greeting(member: Member, private: bool) -> str:
@@ -27,6 +28,17 @@ def greeting(member: Member, private: bool) -> str:
 def join_asked(request: JoinRequest) -> str:
     """Return the group message a lead approves or rejects."""
     return f"{request.name}（工号 {request.work_no}）申请加入团队，请组长或主管确认。"
+
+
+def join_collected(requests: list[JoinRequest], per_hour: int) -> str:
+    """Return the one card that collects the join requests over the hourly limit."""
+    if not requests:
+        return "以上合并显示的加入申请均已处理。"
+    lines = [
+        f"本小时加入申请已超过 {per_hour} 份，其余申请合并在这里，请组长或主管逐一确认：",
+        *(f"· {r.name}（工号 {r.work_no}）" for r in requests),
+    ]
+    return "\n".join(lines)
 
 
 def decision(outcome: JoinDecision, decider: Member) -> tuple[str, bool, str | None]:

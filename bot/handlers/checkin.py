@@ -6,11 +6,13 @@ attendance) and ``bot.services.roster`` (days off, swaps, account assignments).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.adapters.telegram_files import TelegramScreenshot, screenshot_in
@@ -32,6 +34,8 @@ from bot.handlers.common import (
 from bot.handlers.context import BotContext
 from bot.services.container import Services
 from bot.services.messenger import Posted
+
+log = logging.getLogger(__name__)
 
 TITLE = "挂号与排班"
 COMMANDS: list[CommandSpec] = [
@@ -187,7 +191,11 @@ async def _record(
         return
 
     async def confirm(recorded: Recorded) -> Posted | None:
-        sent = await message.reply_text(confirmation(recorded, svc.settings.timezone))
+        try:
+            sent = await message.reply_text(confirmation(recorded, svc.settings.timezone))
+        except TelegramError as err:  # the check-in and its alerts are stored already
+            log.warning("the check-in confirmation could not be sent: %s", err)
+            return None
         return Posted(sent.chat_id, sent.message_id)  # the screenshot's reading edits it
 
     try:

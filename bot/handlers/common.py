@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from telegram import Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -19,6 +21,8 @@ from telegram.ext import (
 from bot.domain.members import Member, Role
 from bot.domain.text import split_message
 from bot.handlers.context import BotContext
+
+log = logging.getLogger(__name__)
 
 Callback = Callable[[Update, BotContext], Awaitable[None]]
 
@@ -106,13 +110,46 @@ def add_command(app: Application, spec: CommandSpec, callback: Callback, group: 
         app.add_handler(handler, group=group)
 
 
-async def reply(update: Update, text: str, **kwargs: object) -> None:
-    """Reply in the same chat, split under Telegram's limit."""
+async def reply(update: Update, text: str, **kwargs: object) -> bool:
+    """Reply in the same chat, split under Telegram's limit; return whether it went out.
+
+    Replies come after the work is stored and its consequences queued, so a reply Telegram
+    fails is logged and the work stands: the user never gets an apology for work that was done.
+    """
     message = update.effective_message
     if message is None:
-        return
+        return False
     for chunk in split_message(text):
-        await message.reply_text(chunk, **kwargs)  # type: ignore[arg-type]
+        try:
+            await message.reply_text(chunk, **kwargs)  # type: ignore[arg-type]
+        except TelegramError as err:
+            log.warning("a reply in chat %s could not be sent: %s", message.chat_id, err)
+            return False
+    return True
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press; a failed answer is logged (the press's work is already done)."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as err:
+        log.warning("a button answer could not be sent: %s", err)
+
+
+async def edit_query(
+    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Edit the message whose button was pressed; log (not raise) when Telegram refuses."""
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as err:
+        if "not modified" not in str(err).lower():
+            log.info("could not edit the pressed message: %s", err)
+        return False
+    except TelegramError as err:
+        log.warning("could not edit the pressed message: %s", err)
+        return False
+    return True
 
 
 def member_of(update: Update, context: BotContext) -> Member | None:

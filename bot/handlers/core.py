@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, MessageHandler, filters
 
+from bot.delivery import markup
 from bot.domain import team_text
 from bot.domain.errors import UserError
 from bot.domain.members import Role, parse_work_no
@@ -13,14 +14,17 @@ from bot.handlers.common import (
     CommandSpec,
     add_button,
     add_command,
+    answer_query,
     args_of,
     command_word,
+    edit_query,
     is_private,
     member_of,
     reply,
     require_member,
 )
 from bot.handlers.context import BotContext
+from bot.services.messenger import Button
 
 TITLE = "团队"
 COMMANDS = [
@@ -134,6 +138,10 @@ async def join(update: Update, context: BotContext) -> None:
     except UserError as err:
         await reply(update, str(err))
         return
+    if svc.team.over_limit(request.at):
+        # Over the hourly limit: no message of its own, one shared card instead.
+        await svc.team.collect(request, update.effective_chat.id, request.at)
+        return
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -152,28 +160,24 @@ async def join_decision(update: Update, context: BotContext) -> None:
     _, verdict, raw_id = query.data.split(":")
     outcome = context.svc.team.decide(int(raw_id), approve=verdict == "ok")
     answer, alert, edited = team_text.decision(outcome, decider)
-    if alert:
-        await query.answer(answer, show_alert=True)
-    else:
-        await query.answer(answer)
+    await answer_query(query, answer, alert)
+    message = query.message
+    if message is not None and context.svc.team.is_collected_card(
+        message.chat.id, message.message_id
+    ):
+        await context.svc.team.refresh_collected()
+        return
     if edited is None:
         return
     member = outcome.member
     if member is None:
-        await query.edit_message_text(edited)
+        await edit_query(query, edited)
         return
-    shifts = context.svc.settings.shifts
-    buttons = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"排{s.name}", callback_data=f"team:shift:{member.user_id}:{s.key}"
-                )
-                for s in shifts
-            ]
-        ]
-    )
-    await query.edit_message_text(f"{edited}\n{team_text.PICK_SHIFT}", reply_markup=buttons)
+    row = [
+        Button(f"排{s.name}", f"team:shift:{member.user_id}:{s.key}")
+        for s in context.svc.settings.shifts
+    ]
+    await edit_query(query, f"{edited}\n{team_text.PICK_SHIFT}", markup([row]))
 
 
 async def shift_pick(update: Update, context: BotContext) -> None:
@@ -184,12 +188,12 @@ async def shift_pick(update: Update, context: BotContext) -> None:
     svc = context.svc
     member, shift = svc.members.get(int(raw_id)), svc.settings.shift(key)
     if member is None or shift is None:
-        await query.answer("该成员或班次已不存在。", show_alert=True)
+        await answer_query(query, "该成员或班次已不存在。", alert=True)
         return
     done = svc.roster.put_on_shift(member, shift, member.days_off, svc.clock.now())
-    await query.answer("已排班。")
+    await answer_query(query, "已排班。")
     welcome = (query.message.text or "").split("\n")[0] if query.message else ""
-    await query.edit_message_text(f"{welcome}\n{done}\n{team_text.rest_days_hint(member)}")
+    await edit_query(query, f"{welcome}\n{done}\n{team_text.rest_days_hint(member)}")
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

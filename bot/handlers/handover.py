@@ -5,12 +5,10 @@ The use cases and the handover timers live in ``bot.services.handover``.
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.delivery import markup
@@ -18,11 +16,14 @@ from bot.domain.dates import parse_day
 from bot.domain.errors import UserError
 from bot.domain.handover import Draft, is_nothing, parse_items
 from bot.domain.members import parse_work_no
+from bot.domain.numbers import half_width, read_number
 from bot.handlers.common import (
     ButtonSpec,
     CommandSpec,
     add_button,
     add_command,
+    answer_query,
+    edit_query,
     is_private,
     reply,
     require_member,
@@ -31,8 +32,6 @@ from bot.handlers.common import rest_text as message_rest
 from bot.handlers.context import BotContext
 from bot.services.container import Services
 from bot.services.handover import HandoverService
-
-log = logging.getLogger(__name__)
 
 TITLE = "交接班"
 COMMANDS = [
@@ -123,10 +122,10 @@ async def handover_command(update: Update, context: BotContext) -> None:
 
 def _number(text: str) -> int:
     """Return an item number written as ``3``, ``#3`` or ``3号``."""
-    cleaned = text.strip().lstrip("#＃").removesuffix("号")
-    if not cleaned.isdigit():
-        raise UsageError(f"编号应为数字（如 3 或 #3），收到 {text!r}。")
-    return int(cleaned)
+    number = read_number(half_width(text.strip()).lstrip("#").removesuffix("号"))
+    if number is None:
+        raise UsageError(f"编号应为数字（如 3 或 #3），收到「{text.strip()[:20]}」。")
+    return number
 
 
 def _numbers_and_note(action: str, text: str) -> tuple[list[int], str]:
@@ -177,7 +176,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     _, action, raw = query.data.split(":")
     handover = context.svc.handover
     pressed = handover.press(member, action, int(raw), context.svc.clock.now())
-    await query.answer(pressed.answer, show_alert=pressed.alert)
+    await answer_query(query, pressed.answer, pressed.alert)
     if pressed.changed is not None:
         await handover.refresh_cards(pressed.changed)
     if pressed.refresh_list:
@@ -204,8 +203,4 @@ async def _refresh_pressed(update: Update, handover: HandoverService) -> None:
     if listed is None:
         return
     text, keyboard = listed
-    try:
-        await query.edit_message_text(text, reply_markup=markup(keyboard))
-    except BadRequest as err:
-        if "not modified" not in str(err).lower():
-            log.info("could not update the pressed message: %s", err)
+    await edit_query(query, text, markup(keyboard))

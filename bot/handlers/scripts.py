@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import warnings
@@ -28,6 +29,8 @@ from bot.handlers.common import (
     ButtonSpec,
     CommandSpec,
     UploadSpec,
+    answer_query,
+    edit_query,
     member_of,
     reply,
     require_member,
@@ -129,6 +132,10 @@ def _where(update: Update) -> tuple[int, int]:
 # ---- /script ---------------------------------------------------------------------------
 
 
+# Rendering runs in a worker thread (asyncio.to_thread): a template at its bounds
+# (bot/script_limits.py) takes up to seconds, and the event loop keeps serving others meanwhile.
+
+
 async def script_command(update: Update, context: BotContext) -> int:
     """Browse by category, render a script by name or keyword, or ask for missing values."""
     message = update.effective_message
@@ -157,9 +164,9 @@ async def pick(update: Update, context: BotContext) -> int:
     scripts = context.svc.scripts
     script = scripts.get(query.data.removeprefix("scripts:pick:"))
     if script is None:
-        await query.answer("这条话术已不存在，请重新发送 /script。", show_alert=True)
+        await answer_query(query, "这条话术已不存在，请重新发送 /script。", alert=True)
         return ConversationHandler.END
-    await query.answer()
+    await answer_query(query)
     # An old menu that cannot be edited any more still gets the script below.
     with contextlib.suppress(TelegramError):
         await query.edit_message_text(f"已选择：{script.title}")
@@ -176,7 +183,9 @@ async def _start(
     member = require_member(update, context)
     chat_id = update.effective_chat.id
     try:
-        step = svc.scripts.start(_where(update), script, values, typed, member, svc.clock.now())
+        step = await asyncio.to_thread(
+            svc.scripts.start, _where(update), script, values, typed, member, svc.clock.now()
+        )
     except UserError as err:
         await _say(context, chat_id, f"{err}\n{USAGE}")
         return ConversationHandler.END
@@ -189,7 +198,9 @@ async def answer(update: Update, context: BotContext) -> int:
     svc = context.svc
     text = update.effective_message.text or ""
     member = require_member(update, context)
-    step = svc.scripts.answer(_where(update), text, member, svc.clock.now())
+    step = await asyncio.to_thread(
+        svc.scripts.answer, _where(update), text, member, svc.clock.now()
+    )
     if step is None:
         return ConversationHandler.END
     if step.finished:
@@ -225,10 +236,10 @@ async def browse(update: Update, context: BotContext) -> None:
     query = update.callback_query
     menu = context.svc.scripts.browse(query.data)
     if menu is None:
-        await query.answer("这个分类已不存在，请重新发送 /script。", show_alert=True)
+        await answer_query(query, "这个分类已不存在，请重新发送 /script。", alert=True)
         return
-    await query.answer()
-    await query.edit_message_text(menu.text, reply_markup=markup(menu.keyboard))
+    await answer_query(query)
+    await edit_query(query, menu.text, markup(menu.keyboard))
 
 
 # ---- inline mode -----------------------------------------------------------------------
@@ -237,7 +248,9 @@ async def browse(update: Update, context: BotContext) -> None:
 async def inline_query(update: Update, context: BotContext) -> None:
     """Offer matching scripts rendered with defaults; mark the ones that need values."""
     query = update.inline_query
-    offers = context.svc.scripts.inline(query.query, member_of(update, context))
+    offers = await asyncio.to_thread(
+        context.svc.scripts.inline, query.query, member_of(update, context)
+    )
     results = [
         InlineQueryResultArticle(
             id=offer.id,
@@ -268,7 +281,8 @@ async def upload_document(update: Update, context: BotContext) -> None:
             rest_text(message), document.file_name or "", document.file_size
         )
         file = await document.get_file()
-        done = scripts.install(name, bytes(await file.download_as_bytearray()))
+        data = bytes(await file.download_as_bytearray())
+        done = await asyncio.to_thread(scripts.install, name, data)
     except UserError as err:
         await reply(update, str(err))
         return
@@ -277,4 +291,4 @@ async def upload_document(update: Update, context: BotContext) -> None:
 
 async def reload_scripts(update: Update, context: BotContext) -> None:
     """Reread the templates folder; a broken template keeps the old catalogue in use."""
-    await reply(update, context.svc.scripts.reload())
+    await reply(update, await asyncio.to_thread(context.svc.scripts.reload))

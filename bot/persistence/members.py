@@ -178,6 +178,10 @@ class MemberRepo:
             at=parse_iso(doc["at"]),
         )
 
+    def requests(self) -> list[JoinRequest]:
+        """Return every pending join request."""
+        return [r for r in map(self.request, (d["user_id"] for d in self._requests.all())) if r]
+
     def drop_request(self, user_id: int) -> None:
         """Forget a join request once decided."""
         self._requests.remove(doc_ids=self._requests.ids_by("user_id", user_id))

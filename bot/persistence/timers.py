@@ -225,9 +225,18 @@ class OutboxRepo:
         """Record that these notifications are being handed to Telegram right now."""
         self._set(keys, {"sending": iso(at)})
 
-    def defer(self, keys: list[str], until: datetime, attempts: int) -> None:
-        """Put failed notifications back in the queue until ``until`` (back-off)."""
-        self._set(keys, {"sending": None, "retry_at": iso(until), "attempts": attempts})
+    def defer(
+        self, keys: list[str], until: datetime, attempts: int, unconfirmed: bool = False
+    ) -> None:
+        """Put failed notifications back in the queue until ``until`` (back-off).
+
+        ``unconfirmed``: Telegram may have shown them (the answer timed out); the next try
+        is flagged as possibly repeated.
+        """
+        fields: dict[str, Any] = {"sending": None, "retry_at": iso(until), "attempts": attempts}
+        if unconfirmed:
+            fields["unconfirmed"] = True
+        self._set(keys, fields)
 
     def reconcile(self) -> int:
         """At start: notifications a crash caught while sending are queued again, flagged.

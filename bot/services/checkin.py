@@ -66,7 +66,7 @@ from bot.events import Events
 from bot.ocr.reader import OcrResult
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.members import MemberRepo
-from bot.persistence.timers import Timer
+from bot.persistence.timers import Notification, Timer
 from bot.scheduling import Scheduler
 from bot.screenshots import difference_hash, image_name, prune_images, save_image
 from bot.services.messenger import Messenger, Posted
@@ -225,18 +225,22 @@ class CheckinService:
             checkin.duplicates.append(note)
         self.repo.save(checkin)
         recorded = Recorded(member, checkin, occurrence, image, updated=existing is not None)
+        reading = self.reader is not None and data is not None
+        # Every consequence is queued before the reply, so a reply Telegram fails loses none;
+        # queued alerts go out after this update, so the confirmation still comes first.
+        # With a reading to come, whether the image was reused waits for its clock.
+        self._alert_after_summary(recorded, None if reading else note)
         posted = await confirm(recorded)
         if existing is None:
             await self.events.emit(
                 "checkin.recorded", member=member, occurrence=occurrence, at=moment
             )
-        if self.reader is not None and data is not None:
+        if reading:
+            assert data is not None
             pending = PendingReading(recorded, data, bool(named), match, note, posted)
             task = asyncio.create_task(self._read_logged(pending))
             self._readings.add(task)
             task.add_done_callback(self._readings.discard)
-            note = None  # whether the image was reused waits for its clock
-        self._alert_after_summary(recorded, note)
         return recorded
 
     async def _image(
@@ -499,19 +503,23 @@ class CheckinService:
             return
         report = self.build_report(occurrence)
         tag = f"{day.isoformat()}:{key}"
+        notes = [
+            Notification(f"{SUMMARY}:{tag}", timer.due, {"leads": key}, summary_text(report, late))
+        ]
+        if self.conf.chase_missing:
+            notes += [
+                Notification(
+                    f"checkin:missing:{tag}:{member.work_no}",
+                    timer.due,
+                    {"user": member.user_id},
+                    missing_chase(member, occurrence),
+                )
+                for member in self._missing(occurrence, self.repo.for_occurrence(day, key))
+            ]
+        # All in one write, and only then marked summarized: a crash in between leaves the
+        # timer to run again, and the keys keep what was already queued from going twice.
+        self.scheduler.notify_many(notes)
         self.repo.mark_summarized(day, key)
-        self.scheduler.notify(
-            {"leads": key}, summary_text(report, late), key=f"{SUMMARY}:{tag}", due=timer.due
-        )
-        if not self.conf.chase_missing:
-            return
-        for member in self._missing(occurrence, self.repo.for_occurrence(day, key)):
-            self.scheduler.notify(
-                {"user": member.user_id},
-                missing_chase(member, occurrence),
-                key=f"checkin:missing:{tag}:{member.work_no}",
-                due=timer.due,
-            )
 
     async def maintain(self, timer: Timer, late: bool) -> None:
         """Move old check-ins and roster changes to the archive; drop images past retention."""

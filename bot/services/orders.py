@@ -13,6 +13,7 @@ from bot.config.remarks import RemarksSettings
 from bot.domain.dates import read_day
 from bot.domain.errors import UserError
 from bot.domain.members import Member, Role, parse_work_no
+from bot.domain.numbers import is_blank
 from bot.domain.orders import (
     DayRemarks,
     DunningAttempt,
@@ -112,7 +113,7 @@ class OrderService:
         first, content = _head(typed)
         order_no = self.validate_order_no(first)
         seller, platform, content = self._options(author, content.strip())
-        if not content:
+        if is_blank(content):
             raise UserError("备注内容不能为空；标准单（无特殊要求）请写「标准」。")
         existing = self.repo.get(order_no)
         platform = platform or (existing.platform if existing else None)

@@ -34,6 +34,8 @@ from bot.persistence.roster import RosterRepo
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
 RESET_WORDS = ("默认", "default", "-")  # /assign <账号> 默认: back to the default holder
 
+SWAP_AHEAD_DAYS = 366  # a swap is agreed for a coming shift, not for years ahead
+
 
 @dataclass(frozen=True)
 class SwapAsked:
@@ -269,15 +271,17 @@ class Roster:
             )
         first, second = self._member(one), self._member(other)
         day = self._day(when, now)
-        change = self._swap_change(first, second, day)
+        change = self._swap_change(first, second, day, now)
         self.repo.add_swap(Swap(first.work_no, second.work_no, day, by.work_no, now))
         return (
             f"已登记换班 {fmt_day(day)}：{change}。"
             f"撤销请用 /duty undo {first.work_no} {day.isoformat()}"
         )
 
-    def _swap_change(self, first: Member, second: Member, day: date) -> str:
+    def _swap_change(self, first: Member, second: Member, day: date, now: datetime) -> str:
         """Return what a swap changes (e.g. ``甲 改上晚班，乙 改为休息``); raise UserError."""
+        if (day - now.astimezone(self.settings.timezone).date()).days > SWAP_AHEAD_DAYS:
+            raise UserError(f"换班只能登记 {SWAP_AHEAD_DAYS} 天以内的日期，收到 {day}。")
         if first.work_no == second.work_no:
             raise UserError("不能和自己换班")
         for m in (first, second):
@@ -299,7 +303,7 @@ class Roster:
         """Ask another member to swap shifts on a date; it takes effect once they agree."""
         second = self._member(other)
         day = self._day(when, now)
-        change = self._swap_change(asker, second, day)
+        change = self._swap_change(asker, second, day, now)
         request_id = self.repo.add_swap_request(
             Swap(asker.work_no, second.work_no, day, asker.work_no, now)
         )
@@ -336,7 +340,7 @@ class Roster:
                 f"已被 {presser.name} 拒绝，排班不变。",
             )
         try:
-            change = self._swap_change(first, second, day)
+            change = self._swap_change(first, second, day, now)
         except UserError as err:
             return SwapAnswered("排班已变化，换班未生效。", f"换班未生效：{err}。")
         self.repo.add_swap(Swap(first.work_no, second.work_no, day, presser.work_no, now))

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain import team_text
-from bot.domain.errors import UserError
+from bot.domain.errors import Refusal, UserError
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, parse_work_no
+from bot.domain.numbers import is_blank
 from bot.persistence.members import MemberRepo
+from bot.services.messenger import Button, Keyboard, Messenger, Posted
 
 NAME_LIMIT = 20  # characters of a name typed with /join
+JOIN_WINDOW = timedelta(hours=1)  # the window join_per_hour counts requests in
 
 
 class TeamService:
     """Who is in the team and with which role (``svc.team``)."""
 
-    def __init__(self, members: MemberRepo) -> None:
+    def __init__(
+        self, members: MemberRepo, messenger: Messenger | None = None, join_per_hour: int = 5
+    ) -> None:
         self.members = members
+        self.messenger = messenger
+        self.join_per_hour = join_per_hour
+        # The one card that collects the requests over the hourly limit (in memory: after a
+        # restart the next request over the limit starts a new card).
+        self._collected: list[int] = []
+        self._card: Posted | None = None
+        self._card_since: datetime | None = None
 
     def allow_private(self, member: Member) -> None:
         """Record that the bot may message ``member`` privately (they sent /start there)."""
@@ -25,13 +37,61 @@ class TeamService:
     def request_join(
         self, user_id: int, username: str | None, work_no: str, name: str, now: datetime
     ) -> JoinRequest:
-        """Record a request to join under a free 工号; raise UserError when it is taken."""
+        """Record a request to join under a free 工号; raise UserError when it is taken.
+
+        One pending request per person: a second /join before the first is decided is refused.
+        """
+        if self.members.request(user_id) is not None:
+            raise Refusal(team_text.JOIN_PENDING)
+        if is_blank(name):
+            raise UserError("姓名不能为空，例如 /join 7 王小明")
         taken = self.members.by_work_no(work_no)
         if taken is not None:
             raise UserError(f"工号 {work_no} 已被 {taken.name} 使用，请核对工号。")
         request = JoinRequest(user_id, work_no, name[:NAME_LIMIT], username, now)
         self.members.add_request(request)
         return request
+
+    def over_limit(self, now: datetime) -> bool:
+        """Whether more requests than ``join_per_hour`` came in the last hour (each its card)."""
+        recent = [r for r in self.members.requests() if now - r.at < JOIN_WINDOW]
+        return len(recent) > self.join_per_hour
+
+    async def collect(self, request: JoinRequest, chat_id: int, now: datetime) -> None:
+        """Add a request over the hourly limit to the one card that collects them."""
+        if self._card_since is None or now - self._card_since >= JOIN_WINDOW:
+            self._collected, self._card, self._card_since = [], None, now
+        self._collected.append(request.user_id)
+        await self._show_collected(chat_id)
+
+    def is_collected_card(self, chat_id: int, message_id: int) -> bool:
+        """Whether a message is the card that collects the requests over the limit."""
+        return self._card == Posted(chat_id, message_id)
+
+    async def refresh_collected(self) -> None:
+        """Show the collecting card again after one of its requests was decided."""
+        if self._card is not None:
+            await self._show_collected(self._card.chat_id)
+
+    async def _show_collected(self, chat_id: int) -> None:
+        if self.messenger is None:
+            return
+        pending = [r for r in map(self.members.request, self._collected) if r is not None]
+        text = team_text.join_collected(pending, self.join_per_hour)
+        keyboard: Keyboard = [
+            [
+                Button(f"批准 {r.name}", f"join:ok:{r.user_id}"),
+                Button(f"拒绝 {r.name}", f"join:no:{r.user_id}"),
+            ]
+            for r in pending
+        ]
+        card = self._card
+        if card is not None and await self.messenger.edit(
+            card.chat_id, card.message_id, text, keyboard
+        ):
+            return
+        if card is None:
+            self._card = await self.messenger.to_chat(chat_id, text, keyboard)
 
     def decide(self, user_id: int, approve: bool) -> JoinDecision:
         """Approve or reject a pending request once; an approved person becomes an agent."""

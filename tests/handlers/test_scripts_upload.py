@@ -165,3 +165,14 @@ async def test_other_features_render_follow_up_scripts_through_the_service(
     )
     text = scripts.render("followup/visit3", {"customer": "王女士", "concern": "太软"}, None)
     assert text.startswith("王女士您好，之前您咨询过我们的床垫，请问您已经购买了吗？")
+
+
+async def test_an_upload_that_would_freeze_the_bot_is_refused_with_the_reason(
+    editable: Harness,
+) -> None:
+    bot = editable
+    source = "{#\n标题: 算力\n分类: 电话\n#}\n{{ 7**(10**7) }}{{ 'a'*10**9 }}"
+    [text] = bot.texts(await upload(bot, "90", source, "x.j2", "phone/heavy"))
+    assert text.startswith("模板 phone/heavy 有问题，没有保存。")
+    assert "模板超出限制：模板里的乘方结果过大" in text
+    assert not (folder_of(bot) / "phone" / "heavy.j2").exists()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.deadline_item import DUNNING, FOLLOWUP, SHIPPED, TICKET, DeadlineItem
+from bot.domain.numbers import half_width, read_number
 from bot.persistence.deadlines import ItemRepo
 
 Finder = Callable[[ItemRepo, str], DeadlineItem | None]
@@ -26,8 +27,8 @@ def _of_kind(kind: str) -> Finder:
 
 def by_number(items: ItemRepo, text: str) -> DeadlineItem | None:
     """Return the open item numbered ``12`` or ``#12``."""
-    cleaned = text.removeprefix("#")
-    return items.get(int(cleaned)) if cleaned.isdigit() else None
+    number = read_number(half_width(text.strip()).removeprefix("#"))
+    return items.get(number) if number is not None else None
 
 
 def by_number_or_ref(items: ItemRepo, text: str) -> DeadlineItem | None:

@@ -10,6 +10,7 @@ whom, routines), :mod:`.review` (the lead's daily C/B review).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ from bot.domain.dunning_rate import Tally, tally
 from bot.domain.errors import Refusal, UserError
 from bot.domain.followup import parse_class
 from bot.domain.members import Member, parse_work_no, short_name
+from bot.domain.numbers import is_blank
 from bot.domain.text import mask_phones
 from bot.persistence.deadlines import ItemRepo
 from bot.persistence.members import MemberRepo
@@ -51,6 +53,7 @@ from bot.services.orders import OrderService
 from bot.services.roster import Roster
 
 log = logging.getLogger(__name__)
+CUSTOMER_LIMIT = 40  # characters of a customer's name or nickname
 
 
 @dataclass(frozen=True)
@@ -259,14 +262,19 @@ class DeadlineService:
 
     def open_followup(self, member: Member, customer: str, words: list[str], now: datetime) -> str:
         """Open the visits of a customer: ``words`` are the concern, maybe ending in A|B|C."""
-        customer = customer[:40]
+        if is_blank(customer):
+            raise UserError("客户称呼不能为空，例如 /prospect 王女士 嫌贵 B")
+        if len(customer) > CUSTOMER_LIMIT:
+            raise UserError(f"客户称呼最多 {CUSTOMER_LIMIT} 个字，收到 {len(customer)} 个字。")
         cls = "A"
         if len(words) > 1:
             try:
                 cls = parse_class(words[-1])
                 words = words[:-1]
             except ValueError:
-                pass  # the last word belongs to the concern
+                if re.fullmatch(r"[A-Za-zＡ-Ｚａ-ｚ]", words[-1]):
+                    raise UserError(f"客户分类只有 A、B、C 三类，收到「{words[-1]}」。") from None
+                # any other last word belongs to the concern
         concern = " ".join(words)[:200]
         if self.items.find(FOLLOWUP, customer) is not None:
             raise Refusal(f"客户 {customer} 已在跟进中，发送 /visit {customer} 记录回访。")
