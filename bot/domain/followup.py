@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CLASSES = ("A", "B", "C")
+# Where the customer's name ends and the detail telling namesakes apart (phone tail,
+# platform nickname) begins: 张女士-8812, 张女士8812, 张女士(淘宝:zz88), 张女士@zz88.
+_DETAIL = re.compile(r"[-－—/／·・_（(【\[：:，,#＃@＠\s]|\d")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,17 @@ def parse_class(text: str) -> str:
     if cleaned not in CLASSES:
         raise ValueError(f"客户分类应为 A、B 或 C，收到 {text!r}")
     return cleaned
+
+
+def customer_name(ref: str) -> str:
+    """Return the name part of a customer reference (``张女士`` of ``张女士-8812``)."""
+    name = _DETAIL.split(ref, maxsplit=1)[0].strip()
+    return name or ref
+
+
+def has_detail(ref: str) -> bool:
+    """Whether a customer reference carries more than the name (a phone tail, a nickname)."""
+    return customer_name(ref) != ref
 
 
 def sample_for_review(ids: list[int], share: float, salt: str) -> list[int]:

@@ -513,3 +513,80 @@ async def test_a_burst_of_reminders_is_one_message_per_recipient(bot: Harness) -
     shown = mine[0].text.count("还有 30 分钟到期")
     hidden = int(re.search(r"另有 (\d+) 条", mine[0].text).group(1))
     assert shown + hidden == 150
+
+
+async def test_two_customers_of_one_name_are_two_follow_ups_and_a_bare_name_asks_which(
+    bot: Harness,
+) -> None:
+    await bot.send(AGENT, "/prospect 张女士-8812 担心床垫太硬")
+    [text] = bot.texts(await bot.send(AGENT, "/prospect 张女士-3301 价格"))
+    assert "已登记跟进" in text and "#2" in text
+    [text] = bot.texts(await bot.send(AGENT, "/visit 张女士 发了链接"))
+    assert "#1 张女士-8812" in text and "#2 张女士-3301" in text and "编号" in text
+    for command in ("/replied 张女士", "/bought 张女士", "/lost 张女士"):
+        assert "有 2 位客户" in bot.texts(await bot.send(AGENT, command))[0]
+    assert [(i.id, len(i.visits), i.replies) for i in items(bot)] == [(1, 0, 0), (2, 0, 0)]
+    [text] = bot.texts(await bot.send(AGENT, "/visit #2 发了链接"))
+    assert "第 1 次回访：客户 张女士-3301" in text
+    [text] = bot.texts(await bot.send(AGENT, "/visit 张女士-8812"))
+    assert "第 1 次回访：客户 张女士-8812" in text
+
+
+async def test_the_same_customer_twice_is_refused_with_how_to_tell_a_namesake_apart(
+    bot: Harness,
+) -> None:
+    await bot.send(AGENT, "/prospect 张女士 价格")
+    [text] = bot.texts(await bot.send(AGENT, "/prospect 张女士 担心床垫太硬"))
+    assert "已在跟进中（#1）" in text and "/prospect 张女士-8812 担心床垫太硬" in text
+    await bot.send(AGENT, "/prospect 张女士-8812 担心床垫太硬")
+    assert "有 2 位客户" in bot.texts(await bot.send(AGENT, "/visit 张女士"))[0]
+    assert "客户请写名字" in bot.texts(await bot.send(AGENT, "/prospect #5 价格"))[0]
+    assert len(items(bot)) == 2
+
+
+async def test_lost_after_three_visits_closes_the_follow_up(bot: Harness) -> None:
+    await bot.send(AGENT, "/prospect 张女士 价格")
+    await bot.advance("2026-11-24 11:00")
+    await bot.send(AGENT, "/visit 张女士")
+    await bot.advance("2026-11-25 11:00")
+    await bot.send(AGENT, "/visit 张女士")
+    [item] = items(bot)
+    item.visits.append(item.visits[-1])  # a third real visit, without closing by /visit
+    bot.svc.deadlines.items.save(item)
+    [text] = bot.texts(await bot.send(AGENT, "/lost 张女士 买了别家"))
+    assert "已流失，跟进结束（#1，回访 3 次）" in text and items(bot) == []
+
+
+async def test_lost_with_fewer_than_three_visits_waits_for_the_lead(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/prospect 张女士 价格")
+    await bot.advance("2026-11-24 11:00")
+    await bot.send(AGENT, "/visit 张女士")
+    calls = await bot.send(AGENT, "/lost 张女士 买了别家")
+    assert any("不足 3 次" in t and "组长确认" in t for t in bot.texts(calls))
+    [card] = [c for c in calls if c.buttons]
+    assert card.chat_id == uid(bot, "80") and "买了别家" in card.text and "1 次" in card.text
+    [item] = items(bot)
+    assert item.paused and item.review == "lost" and item.next_at is None
+    assert "等待组长确认" in bot.texts(await bot.send(AGENT, "/visit 张女士"))[0]
+    assert "等待确认" in bot.texts(await bot.send(AGENT, "/lost 张女士"))[0]
+    calls = await bot.press("80", card, "继续跟进")
+    assert any("要求继续跟进" in t for t in bot.texts(calls))
+    [item] = items(bot)
+    assert not item.paused and item.visit == 2 and item.next_at is not None
+    [text] = bot.texts(await bot.send(AGENT, "/visit 张女士"))
+    assert "已记录第 2 次回访" in text
+
+
+async def test_lead_confirms_an_early_lost_customer_and_it_closes_as_lost(bot: Harness) -> None:
+    start_all(bot)
+    await bot.send(AGENT, "/prospect 张女士 价格")
+    calls = await bot.send(AGENT, "/lost 张女士 买了别家")
+    [card] = [c for c in calls if c.buttons]
+    assert len(items(bot)) == 1
+    calls = await bot.press("80", card, "无需跟进")
+    assert any("按流失结束" in t for t in bot.texts(calls))
+    assert items(bot) == []
+    [closed] = list(bot.svc.deadlines.items.closed("2026-11"))
+    assert closed.closing is not None and closed.closing.status == "lost"
+    assert closed.closing.note == "买了别家"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.domain.errors import Refusal
 from tests.services.test_deadlines import Rig, rig  # noqa: F401  (the fixture)
 
 
@@ -32,3 +35,34 @@ async def test_a_decided_review_leaves_nothing_waiting_the_next_day(
     rig.cards.sent.clear()
     await rig.tick_at("2026-11-24 16:00")
     assert rig.cards.sent == []
+
+
+async def test_an_early_lost_report_sends_the_lead_a_card_and_waits_in_the_daily_line(
+    rig: Rig,  # noqa: F811
+) -> None:
+    agent, lead = rig.member("2"), rig.member("80")
+    rig.ds.open_followup(agent, "张女士", ["价格"], rig.clock.now())
+    reply = await rig.ds.lost(agent, "张女士", "买了别家", rig.clock.now())
+    assert "不足 3 次" in reply and "组长确认" in reply
+    [(to, text, keyboard)] = rig.cards.sent
+    assert to == lead and "流失复核 #1" in text and keyboard is not None
+    rig.cards.sent.clear()
+    await rig.tick_at("16:00")
+    assert [text for _, text, _ in rig.cards.sent] == [
+        "⏳ 仍待复核 1 位（请在之前发出的卡片上选择）：#1 张女士（A 类）"
+    ]
+    decided = rig.ds.decide_review(lead, 1, "stop", rig.clock.now())
+    assert decided.answer == "已确认流失。" and rig.ds.items.all() == []
+
+
+async def test_a_bare_name_shared_by_two_customers_changes_nothing_and_lists_them(
+    rig: Rig,  # noqa: F811
+) -> None:
+    agent = rig.member("2")
+    now = rig.clock.now()
+    rig.ds.open_followup(agent, "张女士-8812", ["价格"], now)
+    rig.ds.open_followup(agent, "张女士 3301", ["价格"], now)
+    with pytest.raises(Refusal) as refused:
+        rig.ds.record_visit(agent, "张女士", "", now)
+    assert "#1 张女士-8812" in str(refused.value) and "#2 张女士 3301" in str(refused.value)
+    assert [len(i.visits) for i in rig.ds.items.all()] == [0, 0]

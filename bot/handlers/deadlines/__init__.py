@@ -41,10 +41,15 @@ COMMANDS = [
         "登记咨询未下单客户，按第2、3–5、7天安排回访",
         aliases=("跟进",),
     ),
-    CommandSpec("visit", "/visit <客户> [说明]", "记录一次回访", aliases=("回访",)),
+    CommandSpec("visit", "/visit <客户|#编号> [说明]", "记录一次回访", aliases=("回访",)),
     CommandSpec("replied", "/replied <客户>", "客户有回复：重新开始回访周期", aliases=("已回复",)),
     CommandSpec("bought", "/bought <客户>", "客户已下单，结束跟进", aliases=("已成交",)),
-    CommandSpec("lost", "/lost <客户> [原因]", "客户流失，结束跟进", aliases=("已流失",)),
+    CommandSpec(
+        "lost",
+        "/lost <客户> [原因]",
+        "客户流失，结束跟进（回访不足3次需组长确认）",
+        aliases=("已流失",),
+    ),
     CommandSpec(
         "ticket",
         "/ticket <平台> <工单号> [收到时间] [说明]",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import Update
@@ -15,12 +16,12 @@ from bot.handlers.context import BotContext
 from bot.services.deadlines import DeadlineService
 from bot.services.deadlines.lookups import Lookup
 
-# (service, member, arguments, now) -> the reply
-UseCase = Callable[[DeadlineService, Member, list[str], datetime], str]
+# (service, member, arguments, now) -> the reply (awaited when the use case sends messages)
+UseCase = Callable[[DeadlineService, Member, list[str], datetime], str | Awaitable[str]]
 Confirm = Callable[[DeadlineService, DeadlineItem, bool], str]  # (service, item, late)
 # A service method taking the first word (order, customer) and what follows it.
 WithWords = Callable[[DeadlineService, Member, str, list[str], datetime], str]
-WithText = Callable[[DeadlineService, Member, str, str, datetime], str]
+WithText = Callable[[DeadlineService, Member, str, str, datetime], str | Awaitable[str]]
 
 
 def command(usage: str, use: UseCase, least: int = 0, most: int | None = None) -> Callback:
@@ -36,7 +37,8 @@ def command(usage: str, use: UseCase, least: int = 0, most: int | None = None) -
             return
         svc = context.svc
         try:
-            text = use(svc.deadlines, member, args, svc.clock.now())
+            result = use(svc.deadlines, member, args, svc.clock.now())
+            text = await result if inspect.isawaitable(result) else result
         except Refusal as err:
             text = str(err)
         except UserError as err:

@@ -35,5 +35,5 @@ HANDLERS: dict[str, Callback] = {
         REPLIED_USAGE, lambda ds, _member, args, now: ds.replied(args[0], now), least=1, most=1
     ),
     "bought": closing(BOUGHT_USAGE, FOLLOWED, "bought", _ended("已成交 🎉")),
-    "lost": closing(LOST_USAGE, FOLLOWED, "lost", _ended("已流失")),
+    "lost": command(LOST_USAGE, ref_and_text(DeadlineService.lost), least=1),
 }

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.domain.deadline_item import FOLLOWUP, DeadlineItem
 from bot.domain.followup import sample_for_review
-from bot.domain.members import Member
+from bot.domain.members import Member, short_name
 from bot.domain.text import mask_phones
 from bot.persistence.members import MemberRepo
 from bot.persistence.timers import Timer
@@ -20,6 +20,7 @@ from bot.services.messenger import Button, Keyboard, Messenger
 STOP = "stop"
 GO = "go"
 ASKED = "asked"  # the card went out; it waits for the lead's button
+LOST = "lost"  # reported lost before enough visits; the card waits for the lead's button
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Review:
         A card stays pressable until decided, so sending it again would only repeat it.
         """
         followups = [i for i in self.tracker.items.all() if i.kind == FOLLOWUP]
-        waiting = [i for i in followups if i.review == ASKED]
+        waiting = [i for i in followups if i.review in (ASKED, LOST)]
         pending = [i for i in followups if i.review == "pending"]
         c_items = [i for i in pending if i.cls == "C"]
         b_items = [i for i in pending if i.cls == "B"]
@@ -79,6 +80,22 @@ class Review:
         if waiting:
             await self._send(chat, still_waiting(waiting), None)
 
+    async def ask_lost(self, item: DeadlineItem, agent: Member, reason: str) -> None:
+        """Pause a customer reported lost too early and send the lead the card to decide."""
+        least = self.settings.deadlines.cadence.visits
+        item.review = LOST
+        item.paused = True
+        item.note = reason
+        self.tracker.arm(item)
+        self.tracker.items.save(item)
+        self.tracker.arm_tick()
+        text = (
+            f"流失复核 #{item.id}：{mask_phones(item.ref)}（{item.cls} 类）\n"
+            f"{short_name(agent)} 报流失，原因：{reason or '未填写'} · "
+            f"只回访了 {len(item.visits)} 次（店规至少 {least} 次）"
+        )
+        await self._send(self._review_chat(), text, _buttons(item.id))
+
     def _review_chat(self) -> int | Member:
         """Return the leads' chat, else a lead the bot can message, else the team chat."""
         if self.settings.leads_chat is not None:
@@ -96,9 +113,11 @@ class Review:
     def decide(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Decided:
         """Apply a lead's 无需跟进 (``stop``) or 继续跟进 (``go``) on a reviewed customer."""
         item = self.tracker.items.get(item_id)
-        if item is None or item.review not in ("pending", ASKED):
+        if item is None or item.review not in ("pending", ASKED, LOST):
             return Decided("该客户已处理过了。")
         customer = mask_phones(item.ref)
+        if item.review == LOST:
+            return self._decide_lost(lead, item, verdict, now)
         if verdict == STOP:
             item.review = STOP
             self.tracker.close(item, "no_followup", lead, now)
@@ -111,6 +130,26 @@ class Review:
             self.tracker.restart_cycle(item, now)
         else:
             self.tracker.items.save(item)
+        self._tell_owner(item, lead, customer, now)
+        owner = self.wording.owner_of(item)
+        card = f"#{item.id} {customer}：{lead.name} 要求继续跟进（负责人 {owner}）。"
+        return Decided("已安排继续跟进。", card)
+
+    def _decide_lost(
+        self, lead: Member, item: DeadlineItem, verdict: str, now: datetime
+    ) -> Decided:
+        """Close a customer reported lost (无需跟进), or let the visits go on (继续跟进)."""
+        customer = mask_phones(item.ref)
+        if verdict == STOP:
+            item.review = STOP
+            self.tracker.close(item, "lost", lead, now, item.note)
+            return Decided(
+                "已确认流失。", f"#{item.id} {customer}：{lead.name} 确认无需跟进，按流失结束。"
+            )
+        item.review = GO
+        item.paused = False
+        item.note = ""
+        self.tracker.reschedule(item, now)
         self._tell_owner(item, lead, customer, now)
         owner = self.wording.owner_of(item)
         card = f"#{item.id} {customer}：{lead.name} 要求继续跟进（负责人 {owner}）。"

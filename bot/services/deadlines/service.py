@@ -34,7 +34,7 @@ from bot.domain.deadline_item import (
 from bot.domain.deadlines import is_overdue, lateness_minutes
 from bot.domain.dunning_rate import Tally, tally
 from bot.domain.errors import Refusal, UserError
-from bot.domain.followup import parse_class
+from bot.domain.followup import customer_name, parse_class
 from bot.domain.members import Member, parse_work_no, short_name
 from bot.domain.numbers import is_blank
 from bot.domain.text import mask_phones
@@ -45,7 +45,7 @@ from bot.scripts import ScriptBook
 from bot.services.deadlines.alerts import REVIEW, Alerts
 from bot.services.deadlines.lookups import DUNNED_FIRST, FOLLOWED, FOLLOWED_FIRST, NUMBERED, Lookup
 from bot.services.deadlines.platforms import platform_named
-from bot.services.deadlines.review import Decided, Review
+from bot.services.deadlines.review import LOST, Decided, Review
 from bot.services.deadlines.tracker import TICK, Ownership, Tracker
 from bot.services.deadlines.wording import Wording, duration
 from bot.services.messenger import Messenger
@@ -112,7 +112,16 @@ class DeadlineService:
         self.alerts.warn_calendar()
 
     def find(self, lookup: Lookup, ref: str) -> DeadlineItem:
-        """Return the open item the user's word names; refuse when there is none."""
+        """Return the open item the user's word names; refuse when there is none, and list
+        the candidates (changing nothing) when the word may mean more than one."""
+        if lookup.candidates is not None:
+            found = lookup.candidates(self.items, ref)
+            if len(found) > 1:
+                names = "\n".join(f"#{i.id} {mask_phones(i.ref)}（{i.cls}类）" for i in found)
+                raise Refusal(
+                    f"正在跟进的“{ref}”有 {len(found)} 位客户：\n{names}\n"
+                    f"请用编号代替客户名再发一次，例如 #{found[0].id}。"
+                )
         item = lookup.find(self.items, ref)
         if item is None:
             raise UserError(lookup.missing.format(ref=ref))
@@ -276,8 +285,16 @@ class DeadlineService:
                     raise UserError(f"客户分类只有 A、B、C 三类，收到「{words[-1]}」。") from None
                 # any other last word belongs to the concern
         concern = " ".join(words)[:200]
-        if self.items.find(FOLLOWUP, customer) is not None:
-            raise Refusal(f"客户 {customer} 已在跟进中，发送 /visit {customer} 记录回访。")
+        if customer.removeprefix("#").isdigit():
+            raise UserError("客户请写名字（可加手机尾号或平台昵称），例如 张女士-8812。")
+        same = self.items.find(FOLLOWUP, customer)
+        if same is not None:
+            shown = mask_phones(customer)
+            raise Refusal(
+                f"客户 {shown} 已在跟进中（#{same.id}），同一位客户发送 /visit #{same.id} "
+                f"记录回访；另一位同名客户请在名字后加上区分信息（手机尾号或平台昵称），"
+                f"例如 /prospect {customer_name(customer)}-8812 {concern}。"
+            )
         item = self.tracker.open_followup(member, customer, cls, concern, now)
         if cls == "C":
             return (
@@ -297,6 +314,10 @@ class DeadlineService:
         """Record a visit; after the last one with no reply the follow-up closes itself."""
         item = self.find(FOLLOWED_FIRST, customer)
         if item.paused:
+            if item.review == LOST:
+                raise Refusal(
+                    f"客户 {mask_phones(item.ref)}（#{item.id}）已报流失，等待组长确认后再回访。"
+                )
             raise Refusal(f"客户 {customer} 是 C 类，等待组长复核后再回访。")
         number = item.visit
         note = note[:200]
@@ -324,6 +345,26 @@ class DeadlineService:
         return (
             f"客户 {mask_phones(item.ref)} 有回复，回访周期重新开始："
             f"第 1 次回访 {self._opens(item)} 提醒。成交后发送 /bought {item.ref}。"
+        )
+
+    async def lost(self, member: Member, customer: str, reason: str, now: datetime) -> str:
+        """Close a lost customer after enough visits; with fewer, ask the lead to confirm.
+
+        The rule book asks for at least three real follow-ups before a customer is given up.
+        """
+        item = self.find(FOLLOWED, customer)
+        shown = mask_phones(item.ref)
+        if item.review == LOST:
+            raise Refusal(f"客户 {shown}（#{item.id}）的流失已报组长，等待确认。")
+        visits = len(item.visits)
+        least = self.conf.cadence.visits
+        if visits >= least:
+            self.tracker.close(item, "lost", member, now, reason[:200])
+            return f"客户 {shown} 已流失，跟进结束（#{item.id}，回访 {visits} 次）。"
+        await self.review.ask_lost(item, member, reason[:200])
+        return (
+            f"客户 {shown}（#{item.id}）只回访了 {visits} 次，不足 {least} 次，"
+            f"流失需组长确认：已发给组长复核，确认前暂停回访提醒。"
         )
 
     def _opens(self, item: DeadlineItem) -> str:
