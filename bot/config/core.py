@@ -15,7 +15,7 @@ from bot.domain.members import WEEKDAY_NAMES, Member, Role, parse_work_no
 from bot.domain.shifts import Shift, deadline_within_shift
 
 # Each feature reads its own table with ``bot.config.<name>.parse(section, settings)``.
-FEATURE_SECTIONS = ("checkin", "handover", "remarks", "scripts", "deadlines")
+FEATURE_SECTIONS = ("checkin", "handover", "remarks", "scripts", "deadlines", "discounts", "kpi")
 
 
 @dataclass(frozen=True)
