@@ -238,6 +238,13 @@ def check_request(items: int, amount: Decimal, rules: DiscountRules) -> None:
     )
 
 
+def limits(stored: NextQuota | None, rules: DiscountRules) -> tuple[int, Decimal]:
+    """Return an agent's (count, amount) for a month: the stored change, else the base."""
+    if stored is None:
+        return rules.monthly_count, rules.monthly_amount
+    return stored.count, stored.amount
+
+
 def quota(
     count: int, amount: Decimal, requests: list[Request], work_no: str, month: str, tz: ZoneInfo
 ) -> Quota:
