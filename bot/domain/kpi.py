@@ -236,6 +236,7 @@ class Row:
     fines: Decimal
     execution_rate: Decimal | None = None
     refund_rate: Decimal | None = None
+    attendance: Attendance | None = None
 
     @property
     def pay(self) -> Decimal:
@@ -392,6 +393,7 @@ def score(inputs: AgentInputs, rules: KpiRules) -> Row:
         fines=complaint_fines(complaints, rules),
         execution_rate=execution_rate(inputs.figures, rules),
         refund_rate=entries.refund_rate,
+        attendance=inputs.attendance,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from tinydb import Query
 
 from bot.domain.errors import UserError
-from bot.domain.kpi import Adjustment, Entries, Part, Row
+from bot.domain.kpi import Adjustment, Attendance, Entries, Part, Row
 from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store
 
@@ -58,6 +58,7 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
         fines=Decimal(doc["fines"]),
         execution_rate=dec("execution_rate"),
         refund_rate=dec("refund_rate"),
+        attendance=Attendance(**doc["attendance"]) if doc.get("attendance") else None,
     )
 
 

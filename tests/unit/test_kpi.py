@@ -28,6 +28,7 @@ from bot.domain.kpi import (
     refund_points,
     score,
 )
+from bot.domain.kpi_text import detail_text, sheet_text
 
 RULES = KpiRules()
 D = Decimal
@@ -257,3 +258,28 @@ def test_lead_input_words_are_understood_and_bad_ones_refused() -> None:
         parse_rate("120%")
     with pytest.raises(UserError):
         RULES.adjustment("迟到")
+
+
+def test_the_leads_view_lists_agents_best_first_with_pay_and_what_is_pending() -> None:
+    good = score(inputs(adjustments=(Adjustment("complaint", -5, "回复慢", 3),)), RULES)
+    empty = score(inputs(grades={}, refund=None, work_no="2"), RULES)
+    text = sheet_text("2026-11", [empty, good], RULES, "截至 11-23 10:00")
+    assert text.splitlines()[:4] == [
+        "📊 2026-11 客服考核（满分 130，合格线 91，截至 11-23 10:00）",
+        "合格 1/2 人",
+        "1号 张三：125/130 合格 · KPI奖金 961.54 元 · 工资 2961.54 元 · 罚款 50 元（投诉 1 次）",
+        "  素质 优20 · 退款 30 · 投诉 优20 · 配合 优20 · 执行 优20 · 出勤 20 · 加减 -5",
+    ]
+    assert text.endswith("待录入：2号 服务素质、退款率、投诉/维权、配合度、执行力")
+
+
+def test_an_agents_detail_shows_the_basis_of_every_part() -> None:
+    row = score(inputs(grades={}, figures=(Figure("dunning", "催付", 9, 10),)), RULES)
+    assert detail_text(row).splitlines()[1:] == [
+        "服务素质 —/20：待录入",
+        "退款率 30/30：退款率 3%",
+        "投诉/维权 —/20：待录入",
+        "配合度 —/20：待录入",
+        "执行力 15/20：按时 90%（催付 9/10）→ 良",
+        "出勤率 20/20：迟到 0，请假 0，缺勤 0",
+    ]
