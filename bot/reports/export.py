@@ -41,6 +41,9 @@ class _Book:
         )
         self.data = data
         self.tz = ZoneInfo(data.timezone)
+        # the file's own date is the report's, so the same month gives the same bytes
+        created = data.made_at.astimezone(self.tz).replace(tzinfo=None)
+        self.workbook.set_properties({"title": f"{data.month} 客服月报", "created": created})
         add = self.workbook.add_format
         self.head = add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         self.title = add({"bold": True, "font_size": 14})

@@ -48,7 +48,7 @@ from bot.reports.rows import (
     RemarkLine,
     SalesLine,
 )
-from bot.reports.worker import ReportWorker
+from bot.reports.worker import ReportWorker, build_packed, pack
 
 TZ = ZoneInfo("Asia/Shanghai")
 D = Decimal
@@ -334,6 +334,13 @@ def test_every_kpi_formula_carries_the_value_the_bot_computed() -> None:
     assert (sheet["T4"].value, sheet["U4"].value, sheet["V4"].value) == (0, "不合格", 0)
     assert sheet["AB4"].value == "服务素质、退款率、投诉/维权、配合度、执行力、出勤率"
     assert workbook(month_export(), values=True)["参数"]["B10"].value == 91
+
+
+def test_the_same_month_gives_the_same_file_also_when_sent_to_the_worker_in_pieces() -> None:
+    data = month_export()
+    head, pieces = pack(data)
+    assert head.kpi == () and len(pieces["kpi"]) == 1
+    assert build_packed(head, pieces) == build_xlsx(data) == build_xlsx(data)
 
 
 async def test_the_worker_builds_reports_off_the_loop_in_a_thread_and_in_a_process() -> None:
