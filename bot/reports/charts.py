@@ -1,15 +1,14 @@
 """Charts as PNG bytes, sized for a phone: 1080 px wide, large Chinese labels.
 
-Each chart is described by a small frozen dataclass (it pickles, so a worker process can
-draw it) and drawn by ``render``. Drawing uses matplotlib's object API on the Agg canvas, so
-nothing touches pyplot's global state and any thread or process may draw.
+Each chart is described by a dataclass of ``bot.reports.chart_specs`` (it pickles, so the
+worker process can draw it) and drawn by ``render``. Drawing uses matplotlib's object API on
+the Agg canvas, so nothing touches pyplot's global state and any thread or process may draw.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from matplotlib import rc_context
@@ -17,82 +16,19 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.domain.checkin_report import AttendanceRow
-from bot.domain.errors import UserError
+from bot.reports.chart_specs import (
+    AttendanceChart,
+    Chart,
+    DeadlinesChart,
+    DunningChart,
+    KpiChart,
+    TrendChart,
+)
 from bot.reports.fonts import cjk_font
-from bot.reports.rows import Counts
 
 WIDTH_PX = 1080
 DPI = 100
 GREEN, ORANGE, RED, GREY, BLUE = "#2e9d5b", "#f0a030", "#d64541", "#a0a4a8", "#3478c6"
-
-# /chart words → chart kinds
-CHART_WORDS = {
-    "出勤": "attendance",
-    "考勤": "attendance",
-    "时效": "deadlines",
-    "催付": "dunning",
-    "kpi": "kpi",
-    "考核": "kpi",
-    "趋势": "trend",
-}
-
-
-def chart_kind(word: str) -> str:
-    """Return the chart kind a /chart word names; raise UserError listing the choices."""
-    kind = CHART_WORDS.get(word.strip().lower())
-    if kind is None:
-        raise UserError(f"未知图表「{word.strip()}」，可选：出勤、时效、催付、kpi、趋势。")
-    return kind
-
-
-@dataclass(frozen=True)
-class AttendanceChart:
-    """The month's check-ins per agent: on time, late, missed, on leave."""
-
-    title: str
-    rows: tuple[AttendanceRow, ...]
-
-
-@dataclass(frozen=True)
-class DeadlinesChart:
-    """Deadlines met and missed, per agent and per rule."""
-
-    title: str
-    per_agent: tuple[Counts, ...]
-    per_rule: tuple[Counts, ...]
-
-
-@dataclass(frozen=True)
-class DunningChart:
-    """Dunning conversion per agent: chased orders that were paid and not (good = paid)."""
-
-    title: str
-    rows: tuple[Counts, ...]
-
-
-@dataclass(frozen=True)
-class KpiChart:
-    """The KPI totals against the pass mark."""
-
-    title: str
-    scores: tuple[tuple[str, int], ...]
-    total: int
-    pass_mark: float
-
-
-@dataclass(frozen=True)
-class TrendChart:
-    """Scores over the last months: one line per series (None where a month has no value)."""
-
-    title: str
-    months: tuple[str, ...]
-    series: tuple[tuple[str, tuple[float | None, ...]], ...]
-    total: int
-    pass_mark: float
-
-
-Chart = AttendanceChart | DeadlinesChart | DunningChart | KpiChart | TrendChart
 
 
 def render(chart: Chart) -> bytes:

@@ -22,15 +22,27 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields, replace
 from typing import Any, TypeVar
 
-from bot.reports.charts import Chart, render
-from bot.reports.export import build_xlsx
-from bot.reports.fonts import cjk_font
+from bot.reports.chart_specs import Chart
 from bot.reports.rows import MonthExport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHUNK = 500
 Packed = tuple[MonthExport, dict[str, list[bytes]]]
+
+
+def render(chart: Chart) -> bytes:
+    """Draw a chart (imports matplotlib on first use: only the worker ever does)."""
+    from bot.reports.charts import render as draw
+
+    return draw(chart)
+
+
+def build_xlsx(data: MonthExport) -> bytes:
+    """Build the spreadsheet (imported on first use, in the worker)."""
+    from bot.reports.export import build_xlsx as build
+
+    return build(data)
 
 
 def pack(data: MonthExport) -> Packed:
@@ -58,6 +70,8 @@ def build_packed(head: MonthExport, pieces: dict[str, list[bytes]]) -> bytes:
 
 def warm_up() -> str:
     """Load matplotlib and the CJK font in the worker, so the first chart is not slow."""
+    from bot.reports.fonts import cjk_font
+
     return cjk_font()
 
 

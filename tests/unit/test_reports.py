@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 import warnings
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -27,8 +30,7 @@ from bot.domain.kpi import (
     KpiRules,
     score,
 )
-from bot.reports.charts import (
-    WIDTH_PX,
+from bot.reports.chart_specs import (
     AttendanceChart,
     Chart,
     DeadlinesChart,
@@ -36,8 +38,8 @@ from bot.reports.charts import (
     KpiChart,
     TrendChart,
     chart_kind,
-    render,
 )
+from bot.reports.charts import WIDTH_PX, render
 from bot.reports.export import build_xlsx
 from bot.reports.fonts import cjk_font, font_path
 from bot.reports.rows import (
@@ -341,6 +343,18 @@ def test_the_same_month_gives_the_same_file_also_when_sent_to_the_worker_in_piec
     head, pieces = pack(data)
     assert head.kpi == () and len(pieces["kpi"]) == 1
     assert build_packed(head, pieces) == build_xlsx(data) == build_xlsx(data)
+
+
+def test_the_bot_process_can_describe_reports_without_loading_matplotlib() -> None:
+    code = (
+        "import sys, bot.reports.worker, bot.reports.chart_specs, bot.reports.rows;"
+        "print('matplotlib' in sys.modules, 'xlsxwriter' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert done.stdout.split() == ["False", "False"]
 
 
 async def test_the_worker_builds_reports_off_the_loop_in_a_thread_and_in_a_process() -> None:
