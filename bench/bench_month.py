@@ -59,6 +59,7 @@ from bot.persistence.store import Store
 from bot.reports.charts import KpiChart, TrendChart, render
 from bot.reports.export import build_xlsx
 from bot.reports.rows import DeadlineLine, DunningLine, MonthExport, RemarkLine, SalesLine
+from bot.reports.summaries import execution_figures
 from bot.reports.worker import ReportWorker
 from tests.harness import Harness
 
@@ -293,11 +294,9 @@ def gather_archived(repos: Repos, month: str) -> Gathered:
         )
         got.attendance.append(row)
         got.attendance_counts[agent.work_no] = Attendance(late=late, absent=duty - len(own))
-    met: dict[str, Counter[str]] = defaultdict(Counter)
     for item in repos.items.closed(month):
         agent = by_user[item["owner"]]
         due, done = parse_iso(item["due"]), parse_iso(item["closed_at"])
-        met[agent.work_no]["good" if done <= due else "bad"] += 1
         got.deadlines.append(
             DeadlineLine(
                 item["id"],
@@ -308,6 +307,8 @@ def gather_archived(repos: Repos, month: str) -> Gathered:
                 done,
                 item["status"],
                 parse_iso(item["received"]),
+                agent.work_no,
+                item["type"],
             )
         )
         if item["type"] == "dunning":
@@ -320,15 +321,14 @@ def gather_archived(repos: Repos, month: str) -> Gathered:
                     done,
                     "已付款",
                     item["status"] == "paid",
+                    agent.work_no,
                 )
             )
-    for agent in AGENT_LIST:
-        counts = met[agent.work_no]
-        got.figures[agent.work_no] = [
-            Figure("deadlines", "时效", counts["good"], counts["good"] + counts["bad"])
-        ]
     start = datetime(year, number, 1, tzinfo=TZ)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=TZ)
+    for agent in AGENT_LIST:
+        figures = execution_figures(agent.work_no, got.deadlines, got.dunning, end)
+        got.figures[agent.work_no] = list(figures)
     sold: Counter[str] = Counter()
     written: Counter[str] = Counter()
     for event in repos.orders.events_between(start, end):

@@ -25,11 +25,19 @@ class DeadlineLine:
     done: datetime | None = None
     status: str = ""  # how it ended, in Chinese (已处理, 已付款 …); empty while open
     received: datetime | None = None
+    work_no: str = ""  # the owner's 工号, to join with the KPI sheet
+    kind: str = ""  # the item's type: dunning, followup, ticket, shipped …
 
     @property
     def on_time(self) -> bool | None:
-        """Whether it was done by its due time (None while open and not yet due)."""
+        """Whether it was done by its due time (None while still open)."""
         return self.done <= self.due if self.done is not None else None
+
+    def met(self, now: datetime) -> bool | None:
+        """Whether it counts as met (True), missed (False, also open past due) or not yet."""
+        if self.done is not None:
+            return self.done <= self.due
+        return False if self.due <= now else None
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,13 @@ class DunningLine:
     chased: datetime | None  # the first attempt
     result: str = ""  # the last attempt's result
     paid: bool = False
+    work_no: str = ""
+
+    def met(self, now: datetime) -> bool | None:
+        """Whether the chase was done by the cutoff (False also when missing past it)."""
+        if self.chased is not None:
+            return self.chased <= self.due
+        return False if self.due <= now else None
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from bot.reports.rows import (
     RemarkLine,
     SalesLine,
 )
+from bot.reports.summaries import conversion, execution_figures, tally
 from bot.reports.worker import ReportWorker, build_packed, pack
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -370,3 +371,37 @@ async def test_the_worker_builds_reports_off_the_loop_in_a_thread_and_in_a_proce
     finally:
         threads.close()
         process.close()
+
+
+def test_counts_for_charts_and_execution_figures_come_from_the_same_rows() -> None:
+    now = at("2026-11-23 12:00")
+    lines = (
+        DeadlineLine(1, "京东工单", "1号 张三", "x", at("2026-11-20 12:00"),
+                     at("2026-11-20 11:00"), "已处理", work_no="1"),
+        DeadlineLine(2, "京东工单", "1号 张三", "x", at("2026-11-21 12:00"), work_no="1"),
+        DeadlineLine(3, "回访", "1号 张三", "x", at("2026-11-24 12:00"), work_no="1"),
+        DeadlineLine(4, "催付", "1号 张三", "x", at("2026-11-20 10:30"),
+                     at("2026-11-20 10:00"), "已付款", work_no="1", kind="dunning"),
+        DeadlineLine(5, "回访", "2号 李四", "x", at("2026-11-20 12:00"),
+                     at("2026-11-20 13:00"), "已回访", work_no="2"),
+    )  # fmt: skip
+    dunning = (
+        DunningLine("A1", "天猫", "1号 张三", at("2026-11-20 10:30"), at("2026-11-20 10:00"),
+                    "已付款", True, "1"),
+        DunningLine("A2", "天猫", "1号 张三", at("2026-11-20 10:30"), at("2026-11-20 11:00"),
+                    "未接", False, "1"),
+        DunningLine("A3", "天猫", "1号 张三", at("2026-11-20 16:30"), None, "", False, "1"),
+    )  # fmt: skip
+    assert tally(lines, lambda d: d.owner, now) == (
+        Counts("1号 张三", 2, 1),
+        Counts("2号 李四", 0, 1),
+    )
+    assert tally(lines, lambda d: d.rule, now)[0] == Counts("京东工单", 1, 1)
+    assert conversion(dunning) == (Counts("1号 张三", 1, 1),)
+    figures = execution_figures("1", lines, dunning, now, handover=(True, None, False))
+    assert [(f.key, f.on_time, f.total) for f in figures] == [
+        ("deadlines", 1, 2),  # the dunning line counts under 催付, the open one is not due yet
+        ("dunning", 1, 3),  # one chased late, one never chased past its cutoff
+        ("handover", 1, 2),
+        ("daily_report", 0, 0),
+    ]
