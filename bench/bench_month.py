@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -27,15 +28,16 @@ import time
 import tracemalloc
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.domain.checkin import Checkin, Status
+from bot.domain.checkin import Status
 from bot.domain.checkin_report import AttendanceRow
 from bot.domain.discounts import Gift, Request, State
 from bot.domain.kpi import (
@@ -50,13 +52,12 @@ from bot.domain.kpi import (
 from bot.domain.orders import DunningAttempt, RemarkVersion, dunning_event, remark_event
 from bot.domain.remarks import parse_remark
 from bot.domain.times import iso, parse_iso
-from bot.persistence.checkin import CheckinRepo, _to_doc
-from bot.persistence.deadlines import ItemRepo
+from bot.persistence.archive import Archive
 from bot.persistence.discounts import DiscountRepo, request_doc
 from bot.persistence.kpi import KpiRepo
-from bot.persistence.orders import OrderRepo
 from bot.persistence.store import Store
-from bot.reports.charts import KpiChart, TrendChart, render
+from bot.reports.chart_specs import KpiChart, TrendChart
+from bot.reports.charts import render
 from bot.reports.export import build_xlsx
 from bot.reports.rows import DeadlineLine, DunningLine, MonthExport, RemarkLine, SalesLine
 from bot.reports.summaries import execution_figures
@@ -109,7 +110,6 @@ def seed(root: Path) -> dict[str, int]:
     remark = parse_remark("1号客服、发顺丰快递、赠送小礼品")
     counts: Counter[str] = Counter()
     item_id = 0
-    discounts = DiscountRepo(store, TZ)
     kpi = KpiRepo(store)
     for month_index, month in enumerate(MONTHS):
         checkins, items, events, requests, gifts = [], [], [], [], []
@@ -121,7 +121,18 @@ def seed(root: Path) -> dict[str, int]:
                 at = local(day, 8, 55 if late else 44)
                 status = Status.LATE if late else Status.ON_TIME
                 checkins.append(
-                    _to_doc(Checkin(day, "day", agent.work_no, agent.name, at, status, 5 * late))
+                    {
+                        "day": day.isoformat(),
+                        "shift": "day",
+                        "work_no": agent.work_no,
+                        "name": agent.name,
+                        "at": iso(at),
+                        "status": status.value,
+                        "late_minutes": 5 * late,
+                        "accounts": [],
+                        "images": [],
+                        "duplicates": [],
+                    }
                 )
                 for n in range(ITEMS_PER_DAY):
                     item_id += 1
@@ -242,13 +253,12 @@ def seed(root: Path) -> dict[str, int]:
     store.close()
     sizes = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     counts["data_mb"] = round(sizes / 1e6)
-    del discounts
     return dict(counts)
 
 
 @dataclass
 class Gathered:
-    """What month-end reads from the repositories."""
+    """What month-end reads: the month's archives and the small live files."""
 
     attendance: list[AttendanceRow] = field(default_factory=list)
     attendance_counts: dict[str, Attendance] = field(default_factory=dict)
@@ -263,98 +273,63 @@ class Gathered:
     trend: list[tuple[str, float | None]] = field(default_factory=list)
 
 
-@dataclass
-class Repos:
-    """The repositories the bot builds at start."""
-
-    store: Store
-    orders: OrderRepo
-    checkins: CheckinRepo
-    items: ItemRepo
-
-
-def gather_archived(repos: Repos, month: str) -> Gathered:
-    """Read a closed month, which lives in the append-only archives (safe in a thread)."""
+def gather_archived(archive_root: Path, month: str, got: Gathered) -> None:
+    """Read a closed month from the append-only archives only (safe in a thread or process)."""
+    archive = Archive(archive_root)
     by_user = {a.user_id: a for a in AGENT_LIST}
     label = {a.work_no: f"{a.work_no}号 {a.name}" for a in AGENT_LIST}
-    got = Gathered()
     year, number = (int(p) for p in month.split("-"))
-    checkins = repos.checkins.for_month(year, number)
-    duty = len(days_of(month))
-    for agent in AGENT_LIST:
-        own = [c for c in checkins if c.work_no == agent.work_no]
-        late = sum(1 for c in own if c.status is Status.LATE)
-        row = AttendanceRow(
-            label[agent.work_no],
-            duty,
-            len(own) - late,
-            late,
-            sum(c.late_minutes for c in own),
-            duty - len(own),
-        )
-        got.attendance.append(row)
-        got.attendance_counts[agent.work_no] = Attendance(late=late, absent=duty - len(own))
-    for item in repos.items.closed(month):
-        agent = by_user[item["owner"]]
-        due, done = parse_iso(item["due"]), parse_iso(item["closed_at"])
-        got.deadlines.append(
-            DeadlineLine(
-                item["id"],
-                item["rule"],
-                label[agent.work_no],
-                item["ref"],
-                due,
-                done,
-                item["status"],
-                parse_iso(item["received"]),
-                agent.work_no,
-                item["type"],
-            )
-        )
-        if item["type"] == "dunning":
-            got.dunning.append(
-                DunningLine(
-                    str(item["id"]),
-                    "天猫",
-                    label[agent.work_no],
-                    due,
-                    done,
-                    "已付款",
-                    item["status"] == "paid",
-                    agent.work_no,
-                )
-            )
     start = datetime(year, number, 1, tzinfo=TZ)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=TZ)
+    checkins = list(archive.read("checkins", month))
+    duty = len(days_of(month))
+    for agent in AGENT_LIST:
+        own = [c for c in checkins if c["work_no"] == agent.work_no]
+        late = sum(1 for c in own if c["status"] == Status.LATE.value)
+        minutes = sum(c.get("late_minutes", 0) for c in own)
+        row = AttendanceRow(label[agent.work_no], duty, len(own) - late, late, minutes)
+        row.missing = duty - len(own)
+        got.attendance.append(row)
+        got.attendance_counts[agent.work_no] = Attendance(late=late, absent=row.missing)
+    for item in archive.read("deadlines", month):
+        agent = by_user[item["owner"]]
+        due, done = parse_iso(item["due"]), parse_iso(item["closed_at"])
+        owner = label[agent.work_no]
+        received = parse_iso(item["received"])
+        got.deadlines.append(
+            DeadlineLine(item["id"], item["rule"], owner, item["ref"], due, done,
+                         item["status"], received, agent.work_no, item["type"])
+        )  # fmt: skip
+        if item["type"] == "dunning":
+            paid = item["status"] == "paid"
+            got.dunning.append(
+                DunningLine(
+                    str(item["id"]), "天猫", owner, due, done, "已付款", paid, agent.work_no
+                )
+            )
     for agent in AGENT_LIST:
         figures = execution_figures(agent.work_no, got.deadlines, got.dunning, end)
         got.figures[agent.work_no] = list(figures)
     sold: Counter[str] = Counter()
     written: Counter[str] = Counter()
-    for event in repos.orders.events_between(start, end):
+    events = [e for e in archive.read("orders", month) if start <= parse_iso(e["at"]) < end]
+    for event in sorted(events, key=lambda e: e["at"]):
         if event["kind"] != "remark":
             continue
         written[event["seller"]] += 1
-        if event["number"] == 1:
-            sold[event["seller"]] += 1
+        sold[event["seller"]] += event["number"] == 1
         got.remarks.append(
-            RemarkLine(
-                event["order_no"],
-                parse_iso(event["at"]),
-                label[event["seller"]],
-                label[event["author"]],
-                "红旗",
-                event["canonical"],
-            )
-        )
+            RemarkLine(event["order_no"], parse_iso(event["at"]), label[event["seller"]],
+                       label[event["author"]], "红旗", event["canonical"])
+        )  # fmt: skip
     got.sales = [
         SalesLine(a.work_no, a.name, sold[a.work_no], written[a.work_no]) for a in AGENT_LIST
     ]
-    return got
 
 
-def gather_live(store: Store, month: str, got: Gathered) -> None:
-    """Read what lives in the TinyDB files (the open month's entries, decisions) on the loop."""
+def gather_live(store: Store, month: str) -> Gathered:
+    """Read what lives in the TinyDB files (decisions, the lead's entries, final sheets)."""
+    got = Gathered()
     discounts = DiscountRepo(store, TZ)
     got.requests = discounts.decided_in(month)
     got.gifts = discounts.gifts_in(month)
@@ -364,56 +339,46 @@ def gather_live(store: Store, month: str, got: Gathered) -> None:
         final = kpi.sheet(past)
         rows = final[1] if final else []
         got.trend.append((past, statistics.mean(r.score for r in rows) if rows else None))
+    return got
 
 
-def month_end(store: Store, got: Gathered) -> tuple[MonthExport, KpiChart, TrendChart]:
-    """Score the 30 rows, archive the final sheet, and describe the export and charts."""
-    rows: list[Row] = [
+def score_rows(got: Gathered) -> list[Row]:
+    """Return the 30 rows of the sheet."""
+    return [
         score(
-            AgentInputs(
-                a.work_no,
-                a.name,
-                got.attendance_counts[a.work_no],
-                tuple(got.figures[a.work_no]),
-                got.entries.get(a.work_no, Entries()),
-            ),
+            AgentInputs(a.work_no, a.name, got.attendance_counts[a.work_no],
+                        tuple(got.figures[a.work_no]), got.entries.get(a.work_no, Entries())),
             RULES,
         )
         for a in AGENT_LIST
-    ]
-    KpiRepo(store).finalize(MONTH, rows, datetime(2027, 1, 1, 0, 30, tzinfo=TZ))
+    ]  # fmt: skip
+
+
+def describe(got: Gathered, rows: list[Row]) -> tuple[MonthExport, KpiChart, TrendChart]:
+    """Describe the export and the two charts."""
     export = MonthExport(
-        MONTH,
-        "Asia/Shanghai",
-        datetime.now(UTC),
-        True,
-        tuple(got.attendance),
-        20,
-        tuple(got.deadlines),
-        tuple(got.dunning),
-        tuple(got.sales),
-        tuple(got.remarks),
-        tuple(got.requests),
-        tuple(got.gifts),
-        tuple(rows),
-        RULES,
-    )
-    kpi_chart = KpiChart(
-        f"{MONTH} 考核",
-        tuple((f"{r.work_no}号 {r.name}", r.score) for r in rows),
-        RULES.total,
-        float(RULES.pass_mark),
-    )
+        MONTH, "Asia/Shanghai", datetime(2027, 1, 1, 0, 30, tzinfo=TZ), True,
+        tuple(got.attendance), 20, tuple(got.deadlines), tuple(got.dunning), tuple(got.sales),
+        tuple(got.remarks), tuple(got.requests), tuple(got.gifts), tuple(rows), RULES,
+    )  # fmt: skip
+    scores = tuple((f"{r.work_no}号 {r.name}", r.score) for r in rows)
+    kpi_chart = KpiChart(f"{MONTH} 考核", scores, RULES.total, float(RULES.pass_mark))
     months = (*[m for m, _ in got.trend], MONTH)
     average = (*[v for _, v in got.trend], statistics.mean(r.score for r in rows))
     trend = TrendChart(
-        "近12个月考核",
-        tuple(months),
-        (("团队平均", tuple(average)),),
-        RULES.total,
-        float(RULES.pass_mark),
+        "近12个月考核", months, (("团队平均", average),), RULES.total, float(RULES.pass_mark)
     )
     return export, kpi_chart, trend
+
+
+def month_end_in_worker(
+    archive_root: Path, month: str, got: Gathered
+) -> tuple[list[Row], bytes, list[bytes]]:
+    """Do all of month-end but the final write in the worker: only rows and bytes come back."""
+    gather_archived(archive_root, month, got)
+    rows = score_rows(got)
+    export, kpi_chart, trend = describe(got, rows)
+    return rows, build_xlsx(export), [render(kpi_chart), render(trend)]
 
 
 @dataclass
@@ -451,71 +416,67 @@ async def answer_help(bot: Harness, stop: asyncio.Event, latencies: list[float])
         due = max(due, time.perf_counter() - 0.02)  # after a stall, one late command, not a burst
 
 
+MODES = ("idle", "inline", "thread", "process", "worker")
+
+
 async def run_mode(mode: str, source: Path, work: Path, bot: Harness) -> Run:
     """Copy the seeded folder and run month-end one way while the bot answers /help."""
-    import shutil
-
     root = work / mode
     shutil.copytree(source, root)
     store = Store(root)
-    started = time.perf_counter()
-    # built once at the bot's start (the order index reads the whole archive), not at month-end
-    repos = Repos(store, OrderRepo(store, TZ, live_days=14), CheckinRepo(store), ItemRepo(store))
-    result = Run(mode, {"repositories at start-up": time.perf_counter() - started})
-    worker = ReportWorker(processes=mode == "process") if mode in ("thread", "process") else None
+    archive_root = root / "archive"
+    result = Run(mode)
+    worker = ReportWorker(processes=mode != "thread") if mode not in ("idle", "inline") else None
     if worker is not None:
         await worker.start()
     stop, worst = asyncio.Event(), [0.0]
     beats = asyncio.create_task(heartbeat(stop, worst))
     helper = asyncio.create_task(answer_help(bot, stop, result.help_ms))
     await asyncio.sleep(0.2)
+    marks = {"gather": time.perf_counter()}
     if mode == "idle":  # the noise floor: no month-end, only /help and the heartbeat
         await asyncio.sleep(3.0)
-        stop.set()
-        await asyncio.gather(beats, helper)
-        store.close()
-        result.stall_ms = worst[0]
-        return result
-    t0 = time.perf_counter()
-    if mode == "process":
-        got = await asyncio.to_thread(gather_archived, repos, MONTH)
+    elif mode == "worker":
+        got = gather_live(store, MONTH)
+        marks["worker"] = time.perf_counter()
+        rows, xlsx, pngs = await worker.run(month_end_in_worker, archive_root, MONTH, got)
+        marks["archive the sheet"] = time.perf_counter()
+        KpiRepo(store).finalize(MONTH, rows, datetime(2027, 1, 1, 0, 30, tzinfo=TZ))
     else:
-        got = gather_archived(repos, MONTH)
-    gather_live(store, MONTH, got)
-    t1 = time.perf_counter()
-    export, kpi_chart, trend = month_end(store, got)
-    t2 = time.perf_counter()
-    if worker is None:
-        xlsx = build_xlsx(export)
-        t_xlsx = time.perf_counter()
-        pngs = [render(kpi_chart), render(trend)]
-    else:
-        xlsx = await worker.xlsx(export)
-        t_xlsx = time.perf_counter()
-        pngs = [await worker.chart(kpi_chart), await worker.chart(trend)]
-    t3 = time.perf_counter()
+        got = gather_live(store, MONTH)
+        if mode == "process":
+            await asyncio.to_thread(gather_archived, archive_root, MONTH, got)
+        else:
+            gather_archived(archive_root, MONTH, got)
+        marks["score + archive the sheet"] = time.perf_counter()
+        rows = score_rows(got)
+        KpiRepo(store).finalize(MONTH, rows, datetime(2027, 1, 1, 0, 30, tzinfo=TZ))
+        export, kpi_chart, trend = describe(got, rows)
+        marks["xlsx"] = time.perf_counter()
+        if worker is None:
+            xlsx = build_xlsx(export)
+            marks["2 charts"] = time.perf_counter()
+            pngs = [render(kpi_chart), render(trend)]
+        else:
+            xlsx = await worker.xlsx(export)
+            marks["2 charts"] = time.perf_counter()
+            pngs = [await worker.chart(kpi_chart), await worker.chart(trend)]
+    marks["end"] = time.perf_counter()
     await asyncio.sleep(0.2)
     stop.set()
     await asyncio.gather(beats, helper)
     if worker is not None:
         worker.close()
     store.close()
-    result.seconds.update(
-        {
-            "gather the month": t1 - t0,
-            "score 30 rows + archive the sheet": t2 - t1,
-            "xlsx": t_xlsx - t2,
-            "2 charts": t3 - t_xlsx,
-            "month-end total": t3 - t0,
-        }
-    )
+    names = list(marks)
+    for name, following in pairwise(names):
+        result.seconds[name] = marks[following] - marks[name]
+    if mode != "idle":
+        result.seconds["month-end total"] = marks["end"] - marks["gather"]
+        result.xlsx_kb = len(xlsx) // 1024
+        result.png_kb = [len(p) // 1024 for p in pngs]
     result.stall_ms = worst[0]
-    marks = {"gather": t0, "score": t1, "xlsx": t2, "charts": t_xlsx, "after": t3}
-    result.stall_phase = max(
-        (k for k, v in marks.items() if v <= worst[1]), default="before", key=lambda k: marks[k]
-    )
-    result.xlsx_kb = len(xlsx) // 1024
-    result.png_kb = [len(p) // 1024 for p in pngs]
+    result.stall_phase = max((k for k in names if marks[k] <= worst[1]), key=lambda k: marks[k])
     return result
 
 
@@ -538,8 +499,25 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def memory(work: Path) -> float:
+    """Return the peak of Python allocations (MB) of one month-end in this process, traced."""
+    root = work / "memory"
+    shutil.copytree(work / "seed", root)
+    store = Store(root)
+    tracemalloc.start()
+    got = gather_live(store, MONTH)
+    gather_archived(root / "archive", MONTH, got)
+    export, kpi_chart, _ = describe(got, score_rows(got))
+    build_xlsx(export)
+    render(kpi_chart)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    store.close()
+    return peak
+
+
 async def main() -> None:
-    """Seed once, run the three ways, print the figures."""
+    """Seed once, run each way, print the figures."""
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -548,32 +526,12 @@ async def main() -> None:
         print(f"seeded in {time.perf_counter() - t0:.0f} s: {counts}")
         async with Harness(work / "bot") as bot:
             bot.api.started.add(bot.person("1").user_id)
-            for mode in ("idle", "inline", "thread", "process"):
+            for mode in MODES:
                 report(await run_mode(mode, work / "seed", work, bot))
         print(f"\npython allocations peak of one month-end in-process: {memory(work):.0f} MB")
     usage_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     usage_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"\npeak RSS: bench process {usage_self:.0f} MB, worker process {usage_children:.0f} MB")
-
-
-def memory(work: Path) -> float:
-    """Return the peak of Python allocations (MB) of gathering, scoring and building, traced."""
-    import shutil
-
-    root = work / "memory"
-    shutil.copytree(work / "seed", root)
-    store = Store(root)
-    repos = Repos(store, OrderRepo(store, TZ, live_days=14), CheckinRepo(store), ItemRepo(store))
-    tracemalloc.start()
-    got = gather_archived(repos, MONTH)
-    gather_live(store, MONTH, got)
-    export, kpi_chart, _ = month_end(store, got)
-    build_xlsx(export)
-    render(kpi_chart)
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
-    store.close()
-    return peak
 
 
 def report(run: Run) -> None:
