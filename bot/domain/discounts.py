@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -165,12 +165,6 @@ def next_month(month: str) -> str:
     """Return the month after ``YYYY-MM``."""
     year, number = (int(p) for p in month.split("-"))
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-def month_start(month: str) -> date:
-    """Return the first day of ``YYYY-MM``."""
-    year, number = (int(p) for p in month.split("-"))
-    return date(year, number, 1)
 
 
 def parse_amount(text: str) -> Decimal:

@@ -27,7 +27,6 @@ from bot.domain.kpi import ATTENDANCE, COMPLAINTS, COOPERATION, EXECUTION, LABEL
 from bot.domain.remarks import mask_customer_data
 from bot.reports.rows import MonthExport
 
-SHEETS = ("出勤", "时效", "催付", "备注销售", "优惠审批", "KPI考核", "参数")
 KPI_FIRST_ROW = 2  # 0-based: row 3 in the sheet (title, headers, then agents)
 
 

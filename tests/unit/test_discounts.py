@@ -8,10 +8,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.discount_text import approval_note, approvals_list, quota_line, request_card
+from bot.domain.discount_text import (
+    approval_note,
+    approvals_list,
+    decision_text,
+    gift_note,
+    next_quota_text,
+    quota_line,
+    request_card,
+)
 from bot.domain.discounts import (
     AgentMonth,
     DiscountRules,
+    Gift,
     Quota,
     Request,
     State,
@@ -252,3 +261,19 @@ def test_moments_are_counted_in_the_teams_month_not_utc() -> None:
     # 2026-11-30 17:30 UTC is 2026-12-01 01:30 in Shanghai
     decided = request(state=State.APPROVED, decided_at=datetime(2026, 11, 30, 17, 30, tzinfo=UTC))
     assert decided.month(TZ) == "2026-12"
+
+
+def test_the_agent_hears_the_decision_and_the_new_months_quota() -> None:
+    current = Quota(count=5, amount=D(500), used_count=5)
+    approved = decide(request(), True, "80", "李组长", at("2026-11-23 11:00"), current)
+    refused = decide(request(), False, "80", "李组长", at("2026-11-23 11:00"), current)
+    assert decision_text(approved) == (
+        "✅ 申请 #1（订单 3659284710562839471，优惠 200 元）：李组长 已同意，本次记为超额。"
+    )
+    assert decision_text(refused).startswith("❌ 申请 #1") and "未同意" in decision_text(refused)
+    bonus = next_quotas([month("1", 0, 0), month("2", 300)], "2026-11", RULES)[0]
+    assert next_quota_text(bonus, 5) == (
+        "📅 2026-12 优惠特批额度：7 次、500 元（上月特批金额最少，加 2 次）。"
+    )
+    gift = Gift("3659284710562839471", "1", "张三", "记忆枕", at("2026-11-23 10:00"))
+    assert gift_note(gift) == "赠记忆枕"
