@@ -26,12 +26,14 @@ from bot.handlers import (
     core,
     deadlines,
     handover,
+    month,
     remarks,
     scripts,
 )
 from bot.handlers.access import AccessTable
 from bot.handlers.common import CommandSpec
 from bot.handlers.context import BotContext
+from bot.reports.worker import ReportWorker
 from bot.services.container import Services
 from bot.wiring import build_services
 
@@ -39,7 +41,15 @@ log = logging.getLogger(__name__)
 
 # Order matters only where a feature reads plain messages or photos: check-in first, so a
 # photo captioned /checkin is taken before anything else looks at it.
-FEATURES: tuple[ModuleType, ...] = (core, checkin, handover, remarks, scripts, deadlines)
+FEATURES: tuple[ModuleType, ...] = (
+    core,
+    checkin,
+    handover,
+    remarks,
+    scripts,
+    deadlines,
+    month,
+)
 
 
 def build_application(
@@ -51,13 +61,16 @@ def build_application(
     request: BaseRequest | None = None,
     base_url: str | None = None,
     live: bool = False,
+    reports: ReportWorker | None = None,
 ) -> Application:
     """Assemble the application: services, access check, every feature, error handler.
 
     ``live`` wakes the scheduler with the JobQueue and rate-limits sending (Telegram mode);
-    console mode and tests drive the scheduler themselves.
+    console mode and tests drive the scheduler themselves. Charts and spreadsheets are drawn
+    in a worker process in Telegram mode, in a worker thread otherwise (unless ``reports``).
     """
-    svc, delivery = build_services(settings, data_dir, clock)
+    reports = reports or ReportWorker(processes=live)
+    svc, delivery = build_services(settings, data_dir, clock, reports)
     builder = (
         Application.builder()
         .token(token)
@@ -114,11 +127,15 @@ async def _post_init(app: Application) -> None:
     if app.bot_data["live"]:
         svc.scheduler.attach(app)
     svc.upkeep.backup_now()
+    if svc.month.reports.processes:
+        # Spawning the worker and loading matplotlib takes a second or two: not on the way up.
+        app.create_task(svc.month.reports.start())
     await svc.scheduler.run_due()  # what fell due while the bot was down goes out now, once
 
 
 async def _post_shutdown(app: Application) -> None:
     svc: Services = app.bot_data["svc"]
+    svc.month.reports.close()
     svc.store.close()
 
 

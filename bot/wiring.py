@@ -11,17 +11,21 @@ from bot.delivery import Delivery
 from bot.events import Events
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.deadlines import ItemRepo
+from bot.persistence.discounts import DiscountRepo
 from bot.persistence.handover import HandoverRepo
+from bot.persistence.kpi import KpiRepo
 from bot.persistence.members import MemberRepo
 from bot.persistence.orders import OrderRepo
 from bot.persistence.roster import RosterRepo
 from bot.persistence.store import Store
+from bot.reports.worker import ReportWorker
 from bot.scheduling import Scheduler
 from bot.scripts import ScriptBook, build_environment
 from bot.services.checkin import CheckinService
 from bot.services.container import Services
 from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
+from bot.services.month import MonthService
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
 from bot.services.scripts import ScriptService
@@ -31,10 +35,13 @@ from bot.services.upkeep import UpkeepService
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Services, Delivery]:
+def build_services(
+    settings: Settings, data_dir: Path, clock: Clock, reports: ReportWorker | None = None
+) -> tuple[Services, Delivery]:
     """Open the data folder and build every service once, in the order they depend on.
 
     The delivery is returned too: it gets the bot (``connect``) once the application exists.
+    ``reports`` draws charts and spreadsheets; by default in a worker thread (tests, console).
     """
     store = Store(data_dir)
     store.check_all()
@@ -68,6 +75,10 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         members,
         roster,
     )
+    checkin_service = CheckinService(
+        settings, time, CheckinRepo(store), members, roster, scheduler, events, store.root
+    )
+    items = ItemRepo(store)
     svc = Services(
         settings=settings,
         time=time,
@@ -77,19 +88,30 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
         events=events,
         roster=roster,
         messenger=delivery,
-        checkin=CheckinService(
-            settings, time, CheckinRepo(store), members, roster, scheduler, events, store.root
-        ),
+        checkin=checkin_service,
         handover=HandoverService(
             settings, time, HandoverRepo(store), members, roster, scheduler, delivery
         ),
         orders=orders,
         scripts=ScriptService(book, settings.scripts, store.root),
         deadlines=DeadlineService(
-            settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
+            settings, time, items, members, roster, scheduler, delivery, book, orders
         ),
         team=TeamService(members),
         upkeep=UpkeepService(store, time, scheduler, settings.backup_days),
+        month=MonthService(
+            settings,
+            time,
+            members,
+            scheduler,
+            delivery,
+            checkin_service,
+            orders,
+            items,
+            DiscountRepo(store, settings.timezone),
+            KpiRepo(store),
+            reports or ReportWorker(processes=False),
+        ),
     )
     # Timers and listeners, in the order features were always planned (ties keep that order).
     svc.upkeep.register_timers()
@@ -97,4 +119,5 @@ def build_services(settings: Settings, data_dir: Path, clock: Clock) -> tuple[Se
     svc.handover.register_timers()
     events.on("checkin.recorded", svc.handover.on_checkin)
     svc.deadlines.start()
+    svc.month.register_timers()
     return svc, delivery

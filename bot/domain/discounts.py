@@ -264,7 +264,8 @@ def decide(
     """Return the request approved or refused; an approval past ``current`` is over quota."""
     if request.state is not State.PENDING:
         who = request.decided_by_name or request.decided_by or "组长"
-        raise UserError(f"申请 #{request.number} 已由 {who} {request.state.label}，不能重复审批。")
+        done = request.state.label.removeprefix("已")
+        raise UserError(f"申请 #{request.number} 已被 {who} {done}，不能重复审批。")
     return replace(
         request,
         state=State.APPROVED if approve else State.REFUSED,

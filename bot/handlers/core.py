@@ -133,7 +133,9 @@ async def join_decision(update: Update, context: BotContext) -> None:
     query = update.callback_query
     decider = require_member(update, context)
     _, verdict, raw_id = query.data.split(":")
-    outcome = context.svc.team.decide(int(raw_id), approve=verdict == "ok")
+    outcome = context.svc.team.decide(
+        int(raw_id), approve=verdict == "ok", now=context.svc.clock.now()
+    )
     answer, alert, edited = team_text.decision(outcome, decider)
     if alert:
         await query.answer(answer, show_alert=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain import team_text
 from bot.domain.errors import UserError
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, parse_work_no
+from bot.domain.times import iso
 from bot.persistence.members import MemberRepo
 
 NAME_LIMIT = 20  # characters of a name typed with /join
@@ -33,8 +34,11 @@ class TeamService:
         self.members.add_request(request)
         return request
 
-    def decide(self, user_id: int, approve: bool) -> JoinDecision:
-        """Approve or reject a pending request once; an approved person becomes an agent."""
+    def decide(self, user_id: int, approve: bool, now: datetime) -> JoinDecision:
+        """Approve or reject a pending request once; an approved person becomes an agent.
+
+        The join moment is kept (``extra["joined"]``): a mid-month joiner's quotas differ.
+        """
         request = self.members.request(user_id)
         if request is None:
             return JoinDecision(None)
@@ -48,6 +52,7 @@ class TeamService:
             work_no=request.work_no,
             name=request.name,
             username=request.username,
+            extra={"joined": iso(now)},
         )
         self.members.save(member)
         return JoinDecision(request, member)

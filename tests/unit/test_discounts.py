@@ -156,7 +156,7 @@ def test_a_refusal_is_never_over_quota_and_cannot_be_decided_twice() -> None:
     full = Quota(count=5, amount=D(500), used_count=5, used_amount=D(500))
     refused = decide(request(), False, "80", "李组长", at("2026-11-23 11:00"), full)
     assert refused.state is State.REFUSED and not refused.over_quota
-    with pytest.raises(UserError, match="已由 李组长 已拒绝"):
+    with pytest.raises(UserError, match="已被 李组长 拒绝"):
         decide(refused, True, "90", "周主管", at("2026-11-23 11:05"), full)
 
 
