@@ -155,7 +155,7 @@ class MonthService:
         if self.settings.leads_chat is not None:
             await self.messenger.to_chat(self.settings.leads_chat, text, keyboard)
             return
-        for lead in self.members.with_role(Role.LEAD):
+        for lead in self.members.leads():
             await self.messenger.to_member(lead, text, keyboard)
 
     # ---- /discount -----------------------------------------------------------------------
