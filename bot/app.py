@@ -129,7 +129,7 @@ async def _post_init(app: Application) -> None:
     svc.upkeep.backup_now()
     if svc.month.reports.processes:
         # Spawning the worker and loading matplotlib takes a second or two: not on the way up.
-        app.create_task(svc.month.reports.start())
+        svc.month.reports.begin()
     await svc.scheduler.run_due()  # what fell due while the bot was down goes out now, once
 
 

@@ -105,6 +105,10 @@ class ReportWorker:
         """Start the worker and load the plotting library now (e.g. in post_init)."""
         await self.run(warm_up)
 
+    def begin(self) -> None:
+        """Start the worker loading the plotting library without waiting (e.g. in post_init)."""
+        self._pool().submit(warm_up)
+
     async def chart(self, chart: Chart) -> bytes:
         """Return a chart as PNG bytes."""
         return await self.run(render, chart)
