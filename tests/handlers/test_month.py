@@ -229,3 +229,18 @@ async def test_full_data_is_only_for_an_admin_in_private(bot: Harness) -> None:
 async def test_a_bad_month_for_the_export_changes_nothing(bot: Harness) -> None:
     [text] = bot.texts(await bot.send("80", "/export 2026-13", private=True))
     assert "月份格式不对" in text and "用法：/export" in text
+
+
+async def test_every_chart_kind_is_drawn_even_for_an_empty_month(bot: Harness) -> None:
+    for word in ("出勤", "时效", "催付", "kpi", "趋势"):
+        calls = await bot.send("80", f"/chart {word} 2026-11", private=True)
+        [photo] = [c for c in calls if c.method == "sendPhoto"]
+        assert photo.upload is not None and png_size(photo.upload.content)[0] == 1080, word
+    bot.assert_clean()
+
+
+async def test_help_lists_the_months_commands_for_a_lead_only(bot: Harness) -> None:
+    [lead] = bot.texts(await bot.send("80", "/help", private=True))
+    assert "/kpi" in lead and "/export" in lead and "/discount" in lead
+    [agent] = bot.texts(await bot.send("1", "/help", private=True))
+    assert "/discount" in agent and "/kpi" not in agent and "/export" not in agent
