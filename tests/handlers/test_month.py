@@ -206,14 +206,17 @@ async def test_the_export_is_an_xlsx_with_the_months_approvals_and_sheet(bot: Ha
     calls = await bot.send("80", "/export", private=True)
     [document] = [c for c in calls if c.method == "sendDocument"]
     assert document.upload is not None and document.upload.filename == "客服月报-2026-11.xlsx"
-    book = load_workbook(io.BytesIO(document.upload.content))
-    assert "KPI考核" in book.sheetnames and "优惠审批" in book.sheetnames
+    book = load_workbook(io.BytesIO(document.upload.content), data_only=True)
     approvals = book["优惠审批"]
-    values = [cell.value for row in approvals.iter_rows() for cell in row]
-    assert JD in values and 200 in values
+    header = ["编号", "申请人", "订单号", "床垫数", "优惠金额"]
+    assert [c.value for c in approvals[1]][:5] == header
+    assert [c.value for c in approvals[2]][:5] == [1, "1号 张三", JD, 2, 200]
     kpi = book["KPI考核"]
-    names = [cell.value for row in kpi.iter_rows() for cell in row]
-    assert "张三" in names
+    assert [c.value for c in kpi[2]][:4] == ["工号", "姓名", "服务素质等级", "服务素质"]
+    assert [c.value for c in kpi[3]][:4] == ["1", "张三", "优", 20]  # the formula's cached value
+    assert kpi["T3"].value == 20 and kpi["U3"].value == "不合格"
+    formulas = load_workbook(io.BytesIO(document.upload.content))["KPI考核"]
+    assert str(formulas["D3"].value).startswith("=")  # the manager can change the grade
     bot.assert_clean()
 
 
