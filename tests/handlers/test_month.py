@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 from openpyxl import load_workbook
 
@@ -13,6 +14,7 @@ from tests.harness import Harness
 
 JD = "123456789012"
 JD2 = "123456789013"
+MONTH_END = "2026-11-30 08:30"  # month-change tests start here: short advances
 
 
 def sent_to(calls: list[Sent], chat_id: int) -> list[Sent]:
@@ -120,7 +122,13 @@ async def test_only_a_lead_lists_the_approvals(bot: Harness) -> None:
     assert text == "需要组长权限才能使用 /discount list。"
 
 
-async def test_next_months_quotas_are_computed_and_announced_on_the_first(bot: Harness) -> None:
+async def test_next_months_quotas_are_computed_and_announced_on_the_first(tmp_path: Path) -> None:
+    async with Harness(tmp_path / "data", start=MONTH_END) as bot:
+        await _quotas_announced(bot)
+        bot.assert_clean()
+
+
+async def _quotas_announced(bot: Harness) -> None:
     card = await ask(bot, "1", JD, 2, 200)
     await bot.press("80", card, "同意")
     for _ in range(6):
@@ -174,7 +182,13 @@ async def test_an_agent_may_not_see_the_sheet(bot: Harness) -> None:
     assert text == "需要组长权限才能使用 /kpi。"
 
 
-async def test_the_sheet_is_final_after_the_month_and_refuses_entries(bot: Harness) -> None:
+async def test_the_sheet_is_final_after_the_month_and_refuses_entries(tmp_path: Path) -> None:
+    async with Harness(tmp_path / "data", start=MONTH_END) as bot:
+        await _sheet_final(bot)
+        bot.assert_clean()
+
+
+async def _sheet_final(bot: Harness) -> None:
     await bot.send("80", "/kpi set 1 服务 优", private=True)
     calls = await bot.advance("2026-12-01 00:40")
     lead = bot.svc.members.by_work_no("80")

@@ -16,7 +16,7 @@ from bot.wiring import build_services
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=TZ)  # close to the month change: short advances
 JOINER = 555001
 
 
