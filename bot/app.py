@@ -26,12 +26,14 @@ from bot.handlers import (
     core,
     deadlines,
     handover,
+    month,
     remarks,
     scripts,
 )
 from bot.handlers.access import AccessTable
 from bot.handlers.common import CommandSpec
 from bot.handlers.context import BotContext
+from bot.reports.worker import ReportWorker
 from bot.services.container import Services
 from bot.wiring import ReaderFactory, build_services, worker_reader
 
@@ -39,7 +41,15 @@ log = logging.getLogger(__name__)
 
 # Order matters only where a feature reads plain messages or photos: check-in first, so a
 # photo captioned /checkin is taken before anything else looks at it.
-FEATURES: tuple[ModuleType, ...] = (core, checkin, handover, remarks, scripts, deadlines)
+FEATURES: tuple[ModuleType, ...] = (
+    core,
+    checkin,
+    handover,
+    remarks,
+    scripts,
+    deadlines,
+    month,
+)
 
 
 def build_application(
@@ -52,14 +62,18 @@ def build_application(
     base_url: str | None = None,
     live: bool = False,
     make_reader: ReaderFactory | None = worker_reader,
+    reports: ReportWorker | None = None,
 ) -> Application:
     """Assemble the application: services, access check, every feature, error handler.
 
     ``live`` wakes the scheduler with the JobQueue and rate-limits sending (Telegram mode);
     console mode and tests drive the scheduler themselves. ``make_reader`` builds the check-in
-    screenshot reader (the OCR worker by default; see ``build_services``).
+    screenshot reader (the OCR worker by default; see ``build_services``). Charts and
+    spreadsheets are drawn in a worker process in Telegram mode, in a worker thread otherwise
+    (unless ``reports``).
     """
-    svc, delivery = build_services(settings, data_dir, clock, make_reader)
+    reports = reports or ReportWorker(processes=live)
+    svc, delivery = build_services(settings, data_dir, clock, make_reader, reports)
     builder = (
         Application.builder()
         .token(token)
@@ -117,12 +131,16 @@ async def _post_init(app: Application) -> None:
         svc.scheduler.attach(app)
     svc.upkeep.backup_now()
     await svc.checkin.start()  # loads the OCR engine once, before the first check-in
+    if svc.month.reports.processes:
+        # Spawning the worker and loading matplotlib takes a second or two: not on the way up.
+        svc.month.reports.begin()
     await svc.scheduler.run_due()  # what fell due while the bot was down goes out now, once
 
 
 async def _post_shutdown(app: Application) -> None:
     svc: Services = app.bot_data["svc"]
     await svc.checkin.close()
+    svc.month.reports.close()
     svc.store.close()
 
 

@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.members import Member
 from bot.ocr.recorded import RecordedReader
-from bot.transport.local import LocalBotApi, LocalRequest, Sent
+from bot.transport.local import LocalBotApi, LocalRequest, Sent, png_size
 from bot.transport.updates import Person, UpdateFactory
 
 HELP = """控制台命令（以 : 开头，其余每行都是当前成员发给机器人的消息）：
@@ -36,6 +36,7 @@ HELP = """控制台命令（以 : 开头，其余每行都是当前成员发给�
 
 # How strict mode names a failed input line on stderr; tools/regen_examples.py reads it back.
 FAILED_LINE = re.compile(r"^第 (\d+) 行：(.*)$")
+SENT_FOLDER = "sent"  # in the data folder: photos and documents the bot sent
 _TAG = re.compile(r"<a href=\"tg://user\?id=\d+\">(.*?)</a>|<[^>]+>")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _MIME = {
@@ -63,6 +64,7 @@ class Console:
 
     def __init__(self, settings: Settings, data_dir: Path, start: datetime, out: TextIO) -> None:
         self.settings = settings
+        self.data_dir = data_dir
         self.out = out
         self.clock = ManualClock(start)
         self.api = LocalBotApi(self.clock, {settings.team_chat: "团队群"})
@@ -260,6 +262,9 @@ class Console:
                         f"{call.result['error']}"
                     )
                 return
+            if call.upload is not None:
+                self._say(f"[{self._chat_name(call.chat_id)}] 🤖 {self._saved(call)}")
+                return
             prefix = "✏️ 修改" if call.method == "editMessageText" else "🤖"
             self._say(f"[{self._chat_name(call.chat_id)}] {prefix} {_plain(call)}")
             if call.buttons:
@@ -272,6 +277,21 @@ class Console:
             self._say("[内联结果] " + ("；".join(titles) if titles else "无匹配"))
         elif call.method == "leaveChat":
             self._say(f"[{call.chat_id}] 🚪 机器人退出了未配置的群")
+
+    def _saved(self, call: Sent) -> str:
+        """Write a sent photo or document into the data folder; describe it by that path."""
+        upload = call.upload
+        if upload is None:
+            return ""
+        folder = self.data_dir / SENT_FOLDER
+        folder.mkdir(exist_ok=True)
+        name = Path(upload.filename).name
+        (folder / name).write_bytes(upload.content)
+        # The path relative to the data folder, so transcripts read the same on every machine.
+        if call.method == "sendPhoto":
+            width, height = png_size(upload.content)
+            return f"🖼 图片 {SENT_FOLDER}/{name}（{width}×{height}）"
+        return f"📎 文件 {SENT_FOLDER}/{name}"
 
     def _chat_name(self, chat_id: int | None) -> str:
         if chat_id is None:

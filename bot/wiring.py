@@ -16,17 +16,21 @@ from bot.events import Events
 from bot.ocr import ScreenReader
 from bot.persistence.checkin import CheckinRepo
 from bot.persistence.deadlines import ItemRepo
+from bot.persistence.discounts import DiscountRepo
 from bot.persistence.handover import HandoverRepo
+from bot.persistence.kpi import KpiRepo
 from bot.persistence.members import MemberRepo
 from bot.persistence.orders import OrderRepo
 from bot.persistence.roster import RosterRepo
 from bot.persistence.store import Store
+from bot.reports.worker import ReportWorker
 from bot.scheduling import Scheduler
 from bot.scripts import ScriptBook, build_environment
 from bot.services.checkin import CheckinService, Reader
 from bot.services.container import Services
 from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
+from bot.services.month import MonthService
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
 from bot.services.scripts import ScriptService
@@ -49,12 +53,14 @@ def build_services(
     data_dir: Path,
     clock: Clock,
     make_reader: ReaderFactory | None = worker_reader,
+    reports: ReportWorker | None = None,
 ) -> tuple[Services, Delivery]:
     """Open the data folder and build every service once, in the order they depend on.
 
     The delivery is returned too: it gets the bot (``connect``) once the application exists.
     ``make_reader`` gives the screenshot reader when ``[checkin.ocr] enabled`` (None: no
     reading); console mode and tests pass one that answers at once and the same every time.
+    ``reports`` draws charts and spreadsheets; by default in a worker thread (tests, console).
     """
     store = Store(data_dir)
     store.check_all()
@@ -93,6 +99,19 @@ def build_services(
         roster,
     )
     ocr_on = settings.checkin.ocr.enabled
+    checkin_service = CheckinService(
+        settings,
+        time,
+        CheckinRepo(store),
+        members,
+        roster,
+        scheduler,
+        events,
+        store.root,
+        reader=make_reader(settings.checkin.ocr) if make_reader and ocr_on else None,
+        messenger=delivery,
+    )
+    items = ItemRepo(store)
     svc = Services(
         settings=settings,
         time=time,
@@ -102,28 +121,30 @@ def build_services(
         events=events,
         roster=roster,
         messenger=delivery,
-        checkin=CheckinService(
-            settings,
-            time,
-            CheckinRepo(store),
-            members,
-            roster,
-            scheduler,
-            events,
-            store.root,
-            reader=make_reader(settings.checkin.ocr) if make_reader and ocr_on else None,
-            messenger=delivery,
-        ),
+        checkin=checkin_service,
         handover=HandoverService(
             settings, time, HandoverRepo(store), members, roster, scheduler, delivery
         ),
         orders=orders,
         scripts=ScriptService(book, settings.scripts, store.root),
         deadlines=DeadlineService(
-            settings, time, ItemRepo(store), members, roster, scheduler, delivery, book, orders
+            settings, time, items, members, roster, scheduler, delivery, book, orders
         ),
         team=TeamService(members, delivery, settings.join_per_hour),
         upkeep=UpkeepService(store, time, scheduler, members, settings.backup_days, version()),
+        month=MonthService(
+            settings,
+            time,
+            members,
+            scheduler,
+            delivery,
+            checkin_service,
+            orders,
+            items,
+            DiscountRepo(store, settings.timezone),
+            KpiRepo(store),
+            reports or ReportWorker(processes=False),
+        ),
     )
     # Timers and listeners, in the order features were always planned (ties keep that order).
     svc.upkeep.register_timers()
@@ -131,6 +152,7 @@ def build_services(
     svc.handover.register_timers()
     events.on("checkin.recorded", svc.handover.on_checkin)
     svc.deadlines.start()
+    svc.month.register_timers()
     return svc, delivery
 
 

@@ -8,20 +8,30 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import checkin, deadlines, handover, remarks, scripts
+from bot.config import checkin, deadlines, discounts, handover, kpi, remarks, scripts
 from bot.config.base import CoreSettings, Platform
 from bot.config.checkin import CheckinSettings
 from bot.config.deadlines import DeadlinesSettings
+from bot.config.discounts import DiscountSettings
 from bot.config.errors import ConfigError
 from bot.config.handover import HandoverSettings
+from bot.config.kpi import KpiSettings
 from bot.config.reader import Section
 from bot.config.remarks import RemarksSettings
 from bot.config.scripts import ScriptsSettings
 from bot.domain.members import WEEKDAY_NAMES, Member, Role, parse_work_no
 from bot.domain.shifts import Shift, deadline_within_shift
 
-# Each feature reads its own table with ``bot.config.<name>.parse(section, core)``.
-FEATURE_SECTIONS = ("checkin", "handover", "remarks", "scripts", "deadlines")
+# Each feature reads its own table with ``bot.config.<name>.parse(section, …)``.
+FEATURE_SECTIONS = (
+    "checkin",
+    "handover",
+    "remarks",
+    "scripts",
+    "deadlines",
+    "discounts",
+    "kpi",
+)
 
 
 @dataclass(kw_only=True)
@@ -33,6 +43,8 @@ class Settings(CoreSettings):
     remarks: RemarksSettings
     scripts: ScriptsSettings
     deadlines: DeadlinesSettings
+    discounts: DiscountSettings
+    kpi: KpiSettings
 
 
 def load_settings(path: Path) -> Settings:
@@ -93,13 +105,16 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
         log_days=int(storage.positive("log_days", 14)),
         join_per_hour=int(chats.positive("join_per_hour", 5)),
     )
+    checkin_settings = checkin.parse(top.table("checkin"), core)
     return Settings(
         **vars(core),
-        checkin=checkin.parse(top.table("checkin"), core),
+        checkin=checkin_settings,
         handover=handover.parse(top.table("handover"), core),
         remarks=remarks.parse(top.table("remarks"), core),
         scripts=scripts.parse(top.table("scripts"), core),
         deadlines=deadlines.parse(top.table("deadlines"), core),
+        discounts=discounts.parse(top.table("discounts")),
+        kpi=kpi.parse(top.table("kpi"), checkin_settings),
     )
 
 

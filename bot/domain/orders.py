@@ -94,13 +94,28 @@ class DunningAttempt:
 
 
 @dataclass
+class OrderNote:
+    """A note another feature puts on an order (a lead's discount approval, a gift)."""
+
+    at: datetime
+    text: str
+    work_no: str
+    name: str
+
+    def part(self, tz: ZoneInfo) -> str:
+        """Return the note as a remark part: ``特批优惠200元（李组长 11-23 10:30）``."""
+        return f"{self.text}（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
+
+
+@dataclass
 class Order:
-    """An order's remark versions and dunning attempts, oldest first."""
+    """An order's remark versions, notes and dunning attempts, oldest first."""
 
     order_no: str
     platform: str | None = None
     versions: list[RemarkVersion] = field(default_factory=list)
     dunning: list[DunningAttempt] = field(default_factory=list)
+    notes: list[OrderNote] = field(default_factory=list)
 
     @property
     def current(self) -> RemarkVersion | None:
@@ -126,6 +141,7 @@ class Order:
     def updated(self) -> datetime | None:
         """Return the moment of the latest event."""
         moments = [v.at for v in self.versions] + [d.at for d in self.dunning]
+        moments += [n.at for n in self.notes]
         return max(moments) if moments else None
 
     def repeats(self, canonical: str, colour: Colour, platform: str | None) -> bool:
@@ -139,14 +155,15 @@ class Order:
         )
 
     def memo(self, tz: ZoneInfo, remark: str | None = None) -> str:
-        """Return the text to paste: the (given or current) remark, then dunning attempts."""
+        """Return the text to paste: the (given or current) remark, notes, dunning attempts."""
         head = remark if remark is not None else (self.current.canonical if self.current else "")
         parts = [head] if head else []
+        parts.extend(n.part(tz) for n in self.notes)
         parts.extend(d.part(tz) for d in self.dunning)
         return "、".join(parts)
 
     def apply(self, event: dict[str, Any]) -> None:
-        """Add one stored event (a remark version or a dunning attempt)."""
+        """Add one stored event (a remark version, a note or a dunning attempt)."""
         if event.get("platform"):
             self.platform = event["platform"]
         if event["kind"] == "remark":
@@ -156,6 +173,15 @@ class Order:
                 DunningAttempt(
                     at=parse_iso(event["at"]),
                     result=event["result"],
+                    work_no=event["work_no"],
+                    name=event["name"],
+                )
+            )
+        elif event["kind"] == "note":
+            self.notes.append(
+                OrderNote(
+                    at=parse_iso(event["at"]),
+                    text=event["text"],
                     work_no=event["work_no"],
                     name=event["name"],
                 )
@@ -232,6 +258,19 @@ def dunning_event(order_no: str, attempt: DunningAttempt, platform: str | None) 
         "result": attempt.result,
         "work_no": attempt.work_no,
         "name": attempt.name,
+        "platform": platform,
+    }
+
+
+def note_event(order_no: str, note: OrderNote, platform: str | None) -> dict[str, Any]:
+    """Return the stored form of a note."""
+    return {
+        "kind": "note",
+        "order_no": order_no,
+        "at": iso(note.at),
+        "text": note.text,
+        "work_no": note.work_no,
+        "name": note.name,
         "platform": platform,
     }
 

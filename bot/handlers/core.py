@@ -158,7 +158,9 @@ async def join_decision(update: Update, context: BotContext) -> None:
     query = update.callback_query
     decider = require_member(update, context)
     _, verdict, raw_id = query.data.split(":")
-    outcome = context.svc.team.decide(int(raw_id), approve=verdict == "ok")
+    outcome = context.svc.team.decide(
+        int(raw_id), approve=verdict == "ok", now=context.svc.clock.now()
+    )
     answer, alert, edited = team_text.decision(outcome, decider)
     await answer_query(query, answer, alert)
     message = query.message

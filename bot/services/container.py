@@ -15,6 +15,7 @@ from bot.services.checkin import CheckinService
 from bot.services.deadlines import DeadlineService
 from bot.services.handover import HandoverService
 from bot.services.messenger import Messenger
+from bot.services.month import MonthService
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
 from bot.services.scripts import ScriptService
@@ -41,6 +42,7 @@ class Services:
     deadlines: DeadlineService
     team: TeamService
     upkeep: UpkeepService
+    month: MonthService
 
     @property
     def clock(self) -> TeamTime:

@@ -18,12 +18,14 @@ from bot.domain.orders import (
     DayRemarks,
     DunningAttempt,
     Order,
+    OrderNote,
     RemarkVersion,
     RemarkWritten,
     SellerSales,
     check_memo_size,
     dunning_event,
     memo_breakdown,
+    note_event,
     remark_event,
     version_from_event,
 )
@@ -41,6 +43,8 @@ class OrderService:
     - ``detect_platform(order_no) -> str | None``: platform key from the number's format.
     - ``record_dunning(order_no, result, member, at, platform=None)``: add a 催付 attempt
       (creating the order if needed); it becomes a part of the order's memo.
+    - ``record_note(order_no, text, member, at)``: a note (discount approval, gift) that
+      becomes a part of the memo.
     - ``get(order_no) -> Order | None``: the order with every remark version and attempt.
     """
 
@@ -105,6 +109,14 @@ class OrderService:
         self.repo.add(
             dunning_event(order_no, attempt, platform or self.detect_platform(order_no)), at
         )
+
+    def record_note(self, order_no: str, text: str, member: Member, at: datetime) -> Order:
+        """Put a note on an order's history and memo (a discount approval, a gift)."""
+        order_no = self.validate_order_no(order_no)
+        existing = self.repo.get(order_no)
+        platform = existing.platform if existing else self.detect_platform(order_no)
+        note = OrderNote(at=at, text=text, work_no=member.work_no, name=member.name)
+        return self.repo.add(note_event(order_no, note, platform), at)
 
     # ---- /remark -----------------------------------------------------------------------
 

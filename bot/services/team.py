@@ -8,6 +8,7 @@ from bot.domain import team_text
 from bot.domain.errors import Refusal, UserError
 from bot.domain.members import JoinDecision, JoinRequest, Member, Role, parse_work_no
 from bot.domain.numbers import is_blank
+from bot.domain.times import iso
 from bot.persistence.members import MemberRepo
 from bot.services.messenger import Button, Keyboard, Messenger, Posted
 
@@ -93,8 +94,11 @@ class TeamService:
         if card is None:
             self._card = await self.messenger.to_chat(chat_id, text, keyboard)
 
-    def decide(self, user_id: int, approve: bool) -> JoinDecision:
-        """Approve or reject a pending request once; an approved person becomes an agent."""
+    def decide(self, user_id: int, approve: bool, now: datetime) -> JoinDecision:
+        """Approve or reject a pending request once; an approved person becomes an agent.
+
+        The join moment is kept (``extra["joined"]``): a mid-month joiner's quotas differ.
+        """
         request = self.members.request(user_id)
         if request is None:
             return JoinDecision(None)
@@ -108,6 +112,7 @@ class TeamService:
             work_no=request.work_no,
             name=request.name,
             username=request.username,
+            extra={"joined": iso(now)},
         )
         self.members.save(member)
         return JoinDecision(request, member)

@@ -70,6 +70,14 @@ def check_text(text: str, parse_mode: str | None, limit: int) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot sent (a photo or a document) with the name it gave it."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass
 class Sent:
     """One call the bot made."""
@@ -77,6 +85,12 @@ class Sent:
     method: str
     params: dict[str, Any]
     result: Any = None
+
+    @property
+    def upload(self) -> Upload | None:
+        """Return the photo or document the call carried (None for other calls)."""
+        value = self.params.get("photo") or self.params.get("document")
+        return value if isinstance(value, Upload) else None
 
     @property
     def text(self) -> str:
@@ -97,6 +111,13 @@ class Sent:
             markup = json.loads(markup)
         rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
         return [button for row in rows for button in row]
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height from its header ((0, 0) for anything else)."""
+    if content[:8] != b"\x89PNG\r\n\x1a\n" or len(content) < 24:
+        return 0, 0
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
 
 @dataclass
@@ -232,6 +253,10 @@ class LocalBotApi:
             message["text"] = params["text"]
         if "caption" in params:
             message["caption"] = params["caption"]
+        for kind in ("photo", "document"):
+            upload = params.get(kind)
+            if isinstance(upload, Upload):
+                message[kind] = self._stored(kind, upload)
         if params.get("reply_markup"):
             markup = params["reply_markup"]
             message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
@@ -264,6 +289,28 @@ class LocalBotApi:
         else:
             message.pop("reply_markup", None)
         return message
+
+    def _stored(self, kind: str, upload: Upload) -> Any:
+        """Keep an uploaded file and describe it as Telegram does in the sent message."""
+        file_id, unique = self.add_file(upload.content)
+        size = len(upload.content)
+        if kind == "document":
+            return {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "file_name": upload.filename,
+                "file_size": size,
+            }
+        width, height = png_size(upload.content)
+        return [
+            {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "width": width,
+                "height": height,
+                "file_size": size,
+            }
+        ]
 
     @staticmethod
     def _check(params: dict[str, Any]) -> None:
@@ -327,6 +374,12 @@ class LocalRequest(BaseRequest):
                 return 404, b"not found"
             return 200, self.api.files[file_id]
         api_method = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data is not None else {}
-        status, body = self.api.handle(api_method, dict(params))
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        if request_data is not None:
+            # Files sent as bytes travel as multipart parts named after their parameter.
+            for name, part in request_data.multipart_data.items():
+                filename, content = part[0], part[1]
+                data = content if isinstance(content, bytes) else content.read()
+                params[name] = Upload(filename or name, data)
+        status, body = self.api.handle(api_method, params)
         return status, json.dumps(body).encode()

@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 
 from bot.config import parse_settings
 from bot.console import Console
+from bot.transport.local import png_size
 from tests.harness import EXAMPLE, ROOT, example_raw, local_time
 
 START = "2026-11-23 08:30"
@@ -170,3 +171,26 @@ async def test_a_message_telegram_would_refuse_is_shown_not_hidden(tmp_path: Pat
     ]
     assert [line for line, _ in console.failures] == [0, 0]  # strict mode counts them too
     assert [text for _, text in console.failures] == lines
+
+
+async def test_a_sent_photo_and_document_are_shown_as_paths_in_the_data_folder(
+    tmp_path: Path,
+) -> None:
+    settings = parse_settings(example_raw())
+    out = io.StringIO()
+    console = Console(settings, tmp_path, local_time(START, settings), out)
+    png = (ROOT / "samples" / "checkin-qianniu.png").read_bytes()
+    await console.app.initialize()
+    try:
+        await console.app.bot.send_photo(settings.team_chat, photo=png, filename="图.png")
+        chat = settings.team_chat
+        await console.app.bot.send_document(chat, document=b"xlsx", filename="表.xlsx")
+    finally:
+        await console.app.shutdown()
+    width, height = png_size(png)
+    assert out.getvalue().splitlines() == [
+        f"[团队群] 🤖 🖼 图片 sent/图.png（{width}×{height}）",
+        "[团队群] 🤖 📎 文件 sent/表.xlsx",
+    ]
+    assert (tmp_path / "sent" / "图.png").read_bytes() == png
+    assert (tmp_path / "sent" / "表.xlsx").read_bytes() == b"xlsx"

@@ -285,6 +285,22 @@ def test_dunning_attempts_become_parts_of_the_memo(tmp_path: Path) -> None:
     )
 
 
+def test_a_leads_approval_lands_on_the_orders_history_and_memo(tmp_path: Path) -> None:
+    book = book_at(tmp_path)
+    book.write_remark("123456789012", "标准", author=ZHANG, seller=ZHANG, at=NOW, platform=None)
+    book.record_note(
+        "123456789012", "特批优惠200元（2张，李组长批准）", LEAD, NOW + timedelta(hours=1)
+    )
+    book.record_dunning("123456789012", "已付款", LI, NOW + timedelta(hours=2))
+    order = book_at(tmp_path).get("123456789012")
+    assert order is not None and [n.name for n in order.notes] == ["李组长"]
+    assert order.updated == NOW + timedelta(hours=2)
+    assert order.memo(TZ) == (
+        "1号客服、特批优惠200元（2张，李组长批准）（李组长 11-23 10:30）、"
+        "催付：已付款（李四 11-23 11:30）"
+    )
+
+
 def test_dunning_needs_a_result_and_a_good_number(tmp_path: Path) -> None:
     book = book_at(tmp_path)
     with pytest.raises(UserError, match="催付结果"):

@@ -39,12 +39,13 @@ def test_an_approved_request_makes_an_agent_once(tmp_path: Path) -> None:
     svc = services_at(tmp_path)
     request = svc.team.request_join(STRANGER, "wxm", "7", "王小明", NOW)
     assert svc.members.request(STRANGER) == request and request.at == NOW
-    outcome = svc.team.decide(STRANGER, approve=True)
+    outcome = svc.team.decide(STRANGER, approve=True, now=NOW)
     assert outcome.member is not None and outcome.member.role is Role.AGENT
     joined = svc.members.get(STRANGER)
     assert joined is not None and joined.work_no == "7" and joined.username == "wxm"
+    assert joined.extra["joined"] == "2026-11-23T01:30:00+00:00"  # for mid-month quotas
     assert svc.members.request(STRANGER) is None
-    again = svc.team.decide(STRANGER, approve=True)
+    again = svc.team.decide(STRANGER, approve=True, now=NOW)
     assert again.request is None
     assert team_text.decision(again, member(svc, "80"))[0] == "该申请已处理过了。"
 
@@ -52,7 +53,7 @@ def test_an_approved_request_makes_an_agent_once(tmp_path: Path) -> None:
 def test_a_rejected_request_is_forgotten_and_makes_no_member(tmp_path: Path) -> None:
     svc = services_at(tmp_path)
     svc.team.request_join(STRANGER, None, "7", "王小明", NOW)
-    outcome = svc.team.decide(STRANGER, approve=False)
+    outcome = svc.team.decide(STRANGER, approve=False, now=NOW)
     assert outcome.member is None and not outcome.taken
     answer, alert, edited = team_text.decision(outcome, member(svc, "80"))
     assert (answer, alert) == ("已拒绝。", False)
@@ -64,7 +65,7 @@ def test_a_work_number_taken_meanwhile_cannot_be_approved(tmp_path: Path) -> Non
     svc = services_at(tmp_path)
     svc.team.request_join(STRANGER, None, "7", "王小明", NOW)
     svc.members.save(Member(555002, "7", "抢先"))
-    outcome = svc.team.decide(STRANGER, approve=True)
+    outcome = svc.team.decide(STRANGER, approve=True, now=NOW)
     assert outcome.taken and outcome.member is None
     assert team_text.decision(outcome, member(svc, "80"))[:2] == ("工号已被占用，无法批准。", True)
     assert svc.members.get(STRANGER) is None

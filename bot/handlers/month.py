@@ -1,0 +1,189 @@
+"""The lead's month: /discount (/优惠), /kpi, /chart, /export and the approval buttons.
+
+The use cases live in ``svc.month`` (bot/services/month.py); here they are parsed and answered.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import Application
+
+from bot.domain.errors import Refusal, UserError
+from bot.domain.members import Role
+from bot.handlers.common import (
+    ButtonSpec,
+    CommandSpec,
+    add_button,
+    add_command,
+    args_of,
+    is_private,
+    reply,
+    require_member,
+)
+from bot.handlers.context import BotContext
+from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+TITLE = "优惠与月度考核"
+DISCOUNT_USAGE = (
+    "用法：\n"
+    "/discount — 查看本月特批额度\n"
+    "/discount gift <订单号> <床笠|记忆枕|返现> — 记录 1 张床垫的三选一赠品\n"
+    "/discount ask <订单号> <张数> <金额> <理由> — 向组长申请特批优惠\n"
+    "/discount list [YYYY-MM] — 组长：查看当月特批审批\n"
+    "例如：/discount ask 123456789012 2 200 老客户复购，对比竞品价格"
+)
+KPI_USAGE = (
+    "用法：\n"
+    "/kpi [YYYY-MM] [工号] — 考核表（默认本月到目前为止）或某人明细\n"
+    "/kpi set <工号> <服务|退款率|维权|配合|执行力> <优|良|中|差 或 退款率%> [YYYY-MM]\n"
+    "/kpi add <工号> <低质评价|客户投诉|客户表扬|表现突出> [分数] <原因>\n"
+    "/kpi undo <编号> — 撤销一条加减分\n"
+    "例如：/kpi set 1 服务 优、/kpi set 1 退款率 3.2%、/kpi add 2 客户投诉 10 发错颜色"
+)
+CHART_USAGE = (
+    "用法：/chart <出勤|时效|催付|kpi|趋势> [YYYY-MM]，例如 /chart kpi、/chart 出勤 2026-11"
+)
+EXPORT_USAGE = (
+    "用法：/export [YYYY-MM] [完整]（「完整」不打码，仅主管私聊可用），例如 /export 2026-11"
+)
+
+COMMANDS = [
+    CommandSpec(
+        "discount",
+        "/discount [gift|ask|list] …",
+        "优惠权限：查看额度、记录三选一赠品、申请特批；组长查看审批",
+        aliases=("优惠",),
+        subcommands={"list": Role.LEAD, "审批": Role.LEAD},
+    ),
+    CommandSpec(
+        "kpi",
+        "/kpi [YYYY-MM] | set | add | undo …",
+        "月度考核表（满分 130）：查看、录入等级/退款率、加减分",
+        min_role=Role.LEAD,
+        aliases=("考核",),
+    ),
+    CommandSpec(
+        "chart",
+        "/chart <出勤|时效|催付|kpi|趋势> [YYYY-MM]",
+        "发送图表图片：出勤、时效、催付转化、考核总分、趋势",
+        min_role=Role.LEAD,
+        aliases=("图表",),
+    ),
+    CommandSpec(
+        "export",
+        "/export [YYYY-MM] [完整]",
+        "发送月报表格（.xlsx）：出勤、时效、催付、销售、优惠审批、考核",
+        min_role=Role.LEAD,
+        aliases=("月报",),
+    ),
+]
+BUTTONS = [
+    ButtonSpec(r"^discount:(ok|no):\d+$", Role.LEAD, "只有组长可以审批特批优惠。"),
+]
+
+
+def register(app: Application, svc: Services) -> None:
+    """Wire the month's commands and the approval buttons."""
+    handlers = {"discount": discount, "kpi": kpi, "chart": chart, "export": export}
+    for spec in COMMANDS:
+        add_command(app, spec, handlers[spec.name])
+    add_button(app, BUTTONS[0], on_decision)
+
+
+async def _answer(update: Update, err: UserError, usage: str) -> None:
+    """Reply with a user error, plus the usage line unless it is a plain refusal."""
+    await reply(update, str(err) if isinstance(err, Refusal) else f"{err}\n{usage}")
+
+
+async def discount(update: Update, context: BotContext) -> None:
+    """Show the own quota, record a gift, ask for a special discount, or list approvals."""
+    svc = context.svc
+    member = require_member(update, context)
+    args = args_of(update.effective_message)
+    now = svc.clock.now()
+    action, rest = (args[0].lower(), args[1:]) if args else ("", [])
+    try:
+        if not args:
+            text = svc.month.own_quota(member, now)
+        elif action in ("gift", "赠品", "三选一"):
+            text = svc.month.gift(member, rest, now)
+        elif action in ("ask", "申请", "特批"):
+            text = await svc.month.ask(member, rest, now)
+        elif action in ("list", "审批"):
+            text = svc.month.approvals(rest, svc.today())
+        else:
+            raise UserError(f"看不懂「{args[0]}」。")
+    except UserError as err:
+        await _answer(update, err, DISCOUNT_USAGE)
+        return
+    await reply(update, text)
+
+
+async def on_decision(update: Update, context: BotContext) -> None:
+    """Approve or refuse a request from its card; answer the press and update the card."""
+    query = update.callback_query
+    lead = require_member(update, context)
+    _, verdict, raw = query.data.split(":")
+    decided = await context.svc.month.decide(
+        lead, verdict == "ok", int(raw), context.svc.clock.now()
+    )
+    await query.answer(decided.answer, show_alert=decided.request is None)
+    if not decided.card:
+        return
+    try:
+        await query.edit_message_text(decided.card)
+    except BadRequest as err:
+        if "not modified" not in str(err).lower():
+            log.info("could not update the request card: %s", err)
+
+
+async def kpi(update: Update, context: BotContext) -> None:
+    """Show the sheet so far, one agent's detail, or record the lead's entries."""
+    svc = context.svc
+    lead = require_member(update, context)
+    args = args_of(update.effective_message)
+    now = svc.clock.now()
+    action, rest = (args[0].lower(), args[1:]) if args else ("", [])
+    try:
+        if action in ("set", "录入"):
+            text = svc.month.set_entry(lead, rest, now)
+        elif action in ("add", "加减分"):
+            text = svc.month.add_adjustment(lead, rest, now)
+        elif action in ("undo", "撤销"):
+            text = svc.month.withdraw(rest, now)
+        else:
+            text = svc.month.sheet(args, now)
+    except UserError as err:
+        await _answer(update, err, KPI_USAGE)
+        return
+    await reply(update, text)
+
+
+async def chart(update: Update, context: BotContext) -> None:
+    """Send a chart of the month as a picture."""
+    svc = context.svc
+    try:
+        png, filename = await svc.month.chart(args_of(update.effective_message), svc.clock.now())
+    except UserError as err:
+        await _answer(update, err, CHART_USAGE)
+        return
+    await update.effective_message.reply_photo(photo=png, filename=filename)
+
+
+async def export(update: Update, context: BotContext) -> None:
+    """Send the month's spreadsheet; the unmasked one only to an admin in private."""
+    svc = context.svc
+    member = require_member(update, context)
+    try:
+        data, filename = await svc.month.export(
+            member, args_of(update.effective_message), is_private(update), svc.clock.now()
+        )
+    except UserError as err:
+        await _answer(update, err, EXPORT_USAGE)
+        return
+    await update.effective_message.reply_document(document=data, filename=filename)
