@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.numbers import read_number
+
 LEAVE = "请假"
 REST = "休息"
 OFF_KINDS = (LEAVE, REST)
@@ -110,8 +112,9 @@ def parse_rest_days(words: list[str]) -> tuple[int, ...]:
         if word in NO_REST:
             continue
         bare = word.removeprefix("星期").removeprefix("周").replace("天", "日")
-        if bare.isdigit() and 1 <= int(bare) <= 7:
-            days.add(int(bare))
+        number = read_number(bare, max_digits=1)
+        if number is not None and 1 <= number <= 7:
+            days.add(number)
         elif len(bare) == 1 and bare in _WEEKDAY_WORDS:
             days.add(_WEEKDAY_WORDS.index(bare) + 1)
         else:

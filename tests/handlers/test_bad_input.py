@@ -46,6 +46,7 @@ BAD_INPUTS: list[tuple[str | int, str]] = [
     ("90", "/shift ² day"),
     ("90", "/shift 1 没有这个班"),
     ("90", "/shift 1 day 周八"),
+    ("90", "/shift 1 day ²"),
     ("90", "/shift"),
     ("90", "/dunrate 9999-12"),
     ("90", "/dunrate ²"),

@@ -36,7 +36,7 @@ from bot.domain.dunning_rate import Tally, tally
 from bot.domain.errors import Refusal, UserError
 from bot.domain.followup import customer_name, parse_class
 from bot.domain.members import Member, parse_work_no, short_name
-from bot.domain.numbers import is_blank
+from bot.domain.numbers import half_width, is_blank, read_number
 from bot.domain.text import mask_phones
 from bot.persistence.deadlines import ItemRepo
 from bot.persistence.members import MemberRepo
@@ -285,7 +285,7 @@ class DeadlineService:
                     raise UserError(f"客户分类只有 A、B、C 三类，收到「{words[-1]}」。") from None
                 # any other last word belongs to the concern
         concern = " ".join(words)[:200]
-        if customer.removeprefix("#").isdigit():
+        if read_number(half_width(customer).removeprefix("#")) is not None:
             raise UserError("客户请写名字（可加手机尾号或平台昵称），例如 张女士-8812。")
         same = self.items.find(FOLLOWUP, customer)
         if same is not None:
