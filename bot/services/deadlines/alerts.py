@@ -75,7 +75,7 @@ class Alerts:
                 item.rung = index + 1
             self.tracker.arm(item)
             worked.append((before, item, notes))
-            if count % TICK_SLICE == 0:
+            if count % TICK_SLICE == 0 and count < len(reached):
                 await asyncio.sleep(0)
         sliced = len(reached) > TICK_SLICE
         if sliced:
