@@ -31,6 +31,7 @@ from bot.domain.times import fmt_hhmm
 from bot.persistence.members import MemberRepo
 from bot.persistence.roster import RosterRepo
 
+Coverage = dict[ShiftOccurrence, dict[str, Member | None]]  # account holders per occurrence
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
 RESET_WORDS = ("默认", "default", "-")  # /assign <账号> 默认: back to the default holder
 
@@ -177,14 +178,21 @@ class Roster:
                     found.append(occurrence)
         return sorted(found, key=lambda o: o.start(tz))
 
-    def holder(self, account: str, moment: datetime) -> Member | None:
+    def holder(
+        self, account: str, moment: datetime, memo: Coverage | None = None
+    ) -> Member | None:
         """Return who covers a platform account at ``moment`` (None when nobody does).
 
         The shift that started last answers first; then the one it overlaps; then one about
-        to start, whose agents may already have checked in early.
+        to start, whose agents may already have checked in early. ``memo`` keeps each
+        occurrence's coverage for a batch of look-ups made while the roster does not change.
         """
+        memo = {} if memo is None else memo
         for occurrence in [*self.running(moment), *self.upcoming(moment)]:
-            member = self.coverage(occurrence).get(account)
+            covered = memo.get(occurrence)
+            if covered is None:
+                covered = memo[occurrence] = self.coverage(occurrence)
+            member = covered.get(account)
             if member is not None:
                 return member
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from bot.clock import ManualClock, TeamTime
 from bot.config import Settings, parse_settings
-from bot.domain.deadline_item import DUNNING, Closing
+from bot.domain.deadline_item import DUNNING, Closing, DeadlineItem
 from bot.domain.errors import Refusal, UserError
 from bot.domain.members import Member
 from bot.persistence.deadlines import ItemRepo
@@ -201,3 +202,32 @@ async def test_the_daily_review_shows_a_lead_the_c_customer_and_go_on_starts_the
     assert item.next_at == rig.at("2026-11-24 10:00")
     again = rig.ds.decide_review(lead, 1, "stop", rig.clock.now())
     assert again.answer == "该客户已处理过了。" and again.card is None
+
+
+async def test_an_item_closed_while_a_burst_tick_yields_stays_closed_and_is_not_reminded(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent = rig.member("2")
+    orders = [f"33918277{n:02d}" for n in range(60)]  # more than one slice of the tick
+    for order in orders:
+        rig.ds.open_dunning(agent, order, ["淘宝", "07:00"], rig.clock.now())
+    read = asyncio.Event()
+    reached = rig.ds.items.reached
+
+    def reading(moment: datetime) -> list[DeadlineItem]:
+        read.set()
+        return reached(moment)
+
+    monkeypatch.setattr(rig.ds.items, "reached", reading)
+
+    async def close_first() -> None:
+        await read.wait()  # the tick has read the due items and is working through them
+        rig.ds.close(DUNNED, orders[0], "paid", agent, "", rig.clock.now())
+
+    closing = asyncio.create_task(close_first())
+    notes = await rig.tick_at("10:31")
+    await closing
+    assert not [n for n in notes if n.key.startswith("deadlines:1:")]
+    assert [n for n in notes if n.key.startswith("deadlines:2:")]
+    assert [i.id for i in rig.ds.items.closed("2026-11")] == [1]
+    assert sorted(i.id for i in rig.ds.items.all()) == list(range(2, 61))

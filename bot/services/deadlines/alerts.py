@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,12 +27,15 @@ from bot.scheduling import Scheduler
 from bot.services.deadlines.platforms import accounts_of
 from bot.services.deadlines.tracker import Tracker
 from bot.services.deadlines.wording import Wording, duration
-from bot.services.roster import Roster
+from bot.services.roster import Coverage, Roster
 
 REVIEW = "deadlines:review"
 CALENDAR_TOLD = "deadlines:calendar_told"  # the key of the last calendar note sent
 
+TICK_SLICE = 50  # due items worked out between two chances for other commands to run
 Target = dict[str, Any]  # a notification's recipient, as the scheduler takes it
+# a due item as read, as worked out (next rung armed), and the notes of its rung
+Worked = tuple[DeadlineItem, DeadlineItem, list[Notification]]
 
 
 @dataclass
@@ -49,25 +53,54 @@ class Alerts:
     # ---- the tick -----------------------------------------------------------------------
 
     async def on_tick(self, _timer: Timer, _late: bool) -> None:
-        """Send the rung every due item reached (only the latest one, after downtime)."""
+        """Send the rung every due item reached (only the latest one, after downtime).
+
+        The wording and routing of a burst of hundreds is worked out in slices, letting
+        other commands run in between; an item a command changed meanwhile is left to the
+        next tick. The notes are queued in one write, the items stored in another.
+        """
         self.tracker.tick_fired()
         now = self.time.now()
-        reached = self.tracker.items.reached(now)
-        notes: list[Notification] = []
-        for item in sorted(reached, key=lambda i: (i.next_at, i.id)):
+        reached = sorted(self.tracker.items.reached(now), key=lambda i: (i.next_at, i.id))
+        memo: Coverage = {}  # the roster's coverage per shift occurrence, for this tick only
+        worked: list[Worked] = []
+        for count, item in enumerate(reached, 1):
+            before = replace(item)
             rungs = self.tracker.rungs(item)
             index = last_passed(rungs, item.rung, now)
+            notes: list[Notification] = []
             if index >= 0:
                 owner_missed = skipped_overdue(rungs, item.rung, index)
-                notes.extend(self._rung_notes(item, rungs[index], now, owner_missed))
+                notes = self._rung_notes(item, rungs[index], now, owner_missed, memo)
                 item.rung = index + 1
             self.tracker.arm(item)
-        self.scheduler.notify_many(notes)  # one write for a burst of hundreds
-        self.tracker.items.save_many(reached)
+            worked.append((before, item, notes))
+            if count % TICK_SLICE == 0 and count < len(reached):
+                await asyncio.sleep(0)
+        sliced = len(reached) > TICK_SLICE
+        if sliced:
+            worked = self._unchanged(worked)
+        self.scheduler.notify_many([n for _b, _i, notes in worked for n in notes])
+        if sliced:
+            # Storing hundreds of items is the other long write: let commands in first. An
+            # item they change keeps their change; its notes are queued, and the next tick
+            # sending the same rung again is dropped, the outbox knowing each key.
+            await asyncio.sleep(0)
+            worked = self._unchanged(worked)
+        self.tracker.items.save_many([item for _b, item, _n in worked])
         self.tracker.arm_tick()
 
+    def _unchanged(self, worked: list[Worked]) -> list[Worked]:
+        """Keep the items no command closed or changed since the tick read them."""
+        return [w for w in worked if self.tracker.items.get(w[0].id) == w[0]]
+
     def _rung_notes(
-        self, item: DeadlineItem, rung: Rung, now: datetime, owner_missed: bool = False
+        self,
+        item: DeadlineItem,
+        rung: Rung,
+        now: datetime,
+        owner_missed: bool = False,
+        memo: Coverage | None = None,
     ) -> list[Notification]:
         """Return the notifications of one rung, one per distinct recipient.
 
@@ -78,7 +111,7 @@ class Alerts:
         due = self.wording.due_of(item)
         owner = self.members.get(item.owner)
         late = duration(lateness_minutes(item.due, max(now, rung.at)))
-        targets: list[Target] = [self.route_owner(item, rung.at)]
+        targets: list[Target] = [self.route_owner(item, rung.at, memo)]
         if rung.kind == WARN:
             text = f"⏰ {desc} 还有 {rung.minutes} 分钟到期（{due}）· 负责人 {short_name(owner)}"
         elif rung.kind == OPEN:
@@ -169,14 +202,19 @@ class Alerts:
             return {"leads": owner.shift}
         return self._running_shift_leads(moment)
 
-    def route_owner(self, item: DeadlineItem, moment: datetime) -> Target:
+    def route_owner(
+        self, item: DeadlineItem, moment: datetime, memo: Coverage | None = None
+    ) -> Target:
         """Return where the owner's reminder goes: the owner on shift, else the account
-        holder on duty, else the leads of the running shift."""
+        holder on duty, else the leads of the running shift.
+
+        ``memo`` keeps the roster's coverage per shift occurrence across one batch of calls.
+        """
         owner = self.members.get(item.owner)
         if owner is not None and not owner.removed and self.on_shift(owner, moment):
             return {"user": owner.user_id}
         for account in accounts_of(self.settings.platforms, item.platform):
-            holder = self.roster.holder(account, moment)
+            holder = self.roster.holder(account, moment, memo)
             if holder is not None and self.on_shift(holder, moment):
                 return {"user": holder.user_id}
         return self._running_shift_leads(moment)
