@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-from bot.domain.members import JoinRequest, Member, Role
+from bot.domain.errors import UserError
+from bot.domain.members import JoinRequest, Member, Role, parse_work_no
 from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store, expect_shape
 
@@ -111,6 +112,17 @@ class MemberRepo:
         self._refresh()
         member = self._by_user.get(user_id)
         return _copy(member) if member and not member.removed else None
+
+    def named(self, text: str) -> Member:
+        """Return the active member a typed 工号 names; raise UserError saying what is wrong."""
+        try:
+            work_no = parse_work_no(text)
+        except ValueError as err:
+            raise UserError(str(err)) from None
+        member = self.by_work_no(work_no)
+        if member is None:
+            raise UserError(f"没有工号为 {work_no} 的成员（发送 /team 查看）。")
+        return member
 
     def by_work_no(self, work_no: str) -> Member | None:
         """Return an active member by 工号."""

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.domain.checkin import fmt_day, split_names
 from bot.domain.dates import parse_day
 from bot.domain.errors import Refusal, UserError
-from bot.domain.members import Member, Role, parse_work_no, short_name
+from bot.domain.members import Member, Role, short_name
 from bot.domain.roster_rules import (
     LEAVE,
     OFF_KINDS,
@@ -242,14 +242,7 @@ class Roster:
 
     def _member(self, text: str) -> Member:
         """Return the member with the 工号 a lead typed; raise UserError."""
-        try:
-            work_no = parse_work_no(text)
-        except ValueError as err:
-            raise UserError(str(err)) from None
-        member = self.members.by_work_no(work_no)
-        if member is None:
-            raise UserError(f"没有工号为 {work_no} 的成员（/team 查看成员）")
-        return member
+        return self.members.named(text)
 
     def _day(self, text: str, now: datetime) -> date:
         return parse_day(text, now.astimezone(self.settings.timezone).date())

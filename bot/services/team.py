@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.domain import team_text
 from bot.domain.errors import Refusal, UserError
-from bot.domain.members import JoinDecision, JoinRequest, Member, Role, parse_work_no
+from bot.domain.members import JoinDecision, JoinRequest, Member, Role
 from bot.domain.numbers import is_blank
 from bot.domain.times import iso
 from bot.persistence.members import MemberRepo
@@ -119,14 +119,7 @@ class TeamService:
 
     def member(self, text: str) -> Member:
         """Return the member a typed 工号 names; raise UserError."""
-        try:
-            work_no = parse_work_no(text)
-        except ValueError as err:
-            raise UserError(str(err)) from None
-        member = self.members.by_work_no(work_no)
-        if member is None:
-            raise UserError(f"没有工号为 {work_no} 的成员（发送 /team 查看）。")
-        return member
+        return self.members.named(text)
 
     def set_role(self, admin: Member, target: Member, role: Role) -> str:
         """Change a member's role and say so; the team's only admin may not demote themselves."""
