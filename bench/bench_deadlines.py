@@ -37,7 +37,8 @@ START = "2026-11-23 08:30"
 AGENTS = [100012, 100013, 100021, 100022, 100011]  # user ids of the demo agents
 
 
-def _item(item_id: int, owner: int, due: datetime, now: datetime) -> dict[str, Any]:
+def stored_item(item_id: int, owner: int, due: datetime, now: datetime) -> dict[str, Any]:
+    """Return an open deadline item as the repository stores it (for seeding benches)."""
     kind = ("dunning", "ticket", "shipped")[item_id % 3]
     rule = {"dunning": "dunning", "ticket": "erp", "shipped": "shipped"}[kind]
     return {
@@ -68,7 +69,7 @@ def seed(data: Path, now: datetime, burst_at: datetime | None) -> None:
             due = burst_at + timedelta(minutes=30)  # first rung (30 min before) = burst_at
         else:
             due = now + timedelta(days=2, minutes=n)  # the rest stays quiet during the bench
-        doc = _item(n, AGENTS[n % len(AGENTS)], due, now)
+        doc = stored_item(n, AGENTS[n % len(AGENTS)], due, now)
         doc["next_at"] = iso(due - timedelta(minutes=30))
         soonest = min(soonest or doc["next_at"], doc["next_at"])
         shards[n % SHARDS][str(n)] = doc
@@ -88,7 +89,7 @@ def seed(data: Path, now: datetime, burst_at: datetime | None) -> None:
     month.mkdir(parents=True, exist_ok=True)
     with open(month / "deadlines.jsonl", "w", encoding="utf-8") as handle:
         for n in range(OPEN + 1, OPEN + CLOSED + 1):
-            record = _item(n, AGENTS[n % len(AGENTS)], now - timedelta(days=30), now)
+            record = stored_item(n, AGENTS[n % len(AGENTS)], now - timedelta(days=30), now)
             record.update(status="paid", closed_at=iso(now - timedelta(days=29)), closed_by=100012)
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 

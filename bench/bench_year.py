@@ -47,6 +47,7 @@ from PIL import ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_deadlines import stored_item
 from bot.config import parse_settings
 from bot.domain.checkin import Checkin, Image, Status
 from bot.domain.handover import Item
@@ -328,7 +329,7 @@ class Builder:
         closed = datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=6)
         for i in range(per_day):
             n = self.counts["closed_deadlines"] + OPEN_DEADLINES + 1
-            record = _deadline(n, 100100 + (n % AGENTS) + 1, closed - timedelta(days=1), closed)
+            record = stored_item(n, 100100 + (n % AGENTS) + 1, closed - timedelta(days=1), closed)
             record.update(status="paid", closed_at=iso(closed + timedelta(seconds=i)))
             record["closed_by"] = record["owner"]
             pending[("deadlines", iso(closed)[:7])].append(record)
@@ -405,7 +406,7 @@ class Builder:
         for n in range(1, OPEN_DEADLINES + 1):
             # The first 500 fall due together (their first rung is ``burst_at``).
             due = burst_at + timedelta(minutes=30) if n <= BURST else self.now + timedelta(days=2)
-            doc = _deadline(n, 100100 + (n % (AGENTS // 2)) + 1, due, self.now)
+            doc = stored_item(n, 100100 + (n % (AGENTS // 2)) + 1, due, self.now)
             doc["next_at"] = iso(due - timedelta(minutes=30))
             soonest = min(soonest or doc["next_at"], doc["next_at"])
             shards[n % SHARDS].append(doc)
@@ -428,27 +429,6 @@ class Builder:
 
     def _since(self) -> datetime:
         return datetime.combine(self.first, datetime.min.time(), tzinfo=self.tz)
-
-
-def _deadline(item_id: int, owner: int, due: datetime, now: datetime) -> dict[str, Any]:
-    kind = ("dunning", "ticket", "shipped")[item_id % 3]
-    rule = {"dunning": "dunning", "ticket": "erp", "shipped": "shipped"}[kind]
-    return {
-        "id": item_id,
-        "type": kind,
-        "rule": rule,
-        "ref": f"B{item_id:09d}",
-        "platform": "taobao",
-        "note": "",
-        "owner": owner,
-        "creator": owner,
-        "created": iso(now),
-        "received": iso(now),
-        "due": iso(due),
-        "opens": None,
-        "rung": 0,
-        "attempts": [],
-    }
 
 
 def _month(day: date) -> str:
