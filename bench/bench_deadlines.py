@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,32 @@ BURST = 500
 RUNS = 200
 START = "2026-11-23 08:30"
 AGENTS = [100012, 100013, 100021, 100022, 100011]  # user ids of the demo agents
+
+
+async def with_loop_probe(
+    work: Callable[[], Awaitable[object]],
+) -> tuple[float, float, list[float]]:
+    """Run ``work`` beside a 1 ms heartbeat; return its start, its duration in seconds and
+    how long each heartbeat sleep really took in ms (the longest is the loop's longest block)."""
+    gaps: list[float] = []
+    running = True
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while running:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append((now - last) * 1000)
+            last = now
+
+    beat = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0.01)
+    t0 = time.perf_counter()
+    await work()
+    elapsed = time.perf_counter() - t0
+    running = False
+    await beat
+    return t0, elapsed, gaps
 
 
 def stored_item(item_id: int, owner: int, due: datetime, now: datetime) -> dict[str, Any]:
@@ -148,25 +175,7 @@ async def bench_burst(root: Path) -> dict[str, Any]:
     harness.clock.set(burst_at - timedelta(seconds=1))
     await harness.svc.scheduler.run_due()
     harness.clock.set(burst_at)
-    gaps: list[float] = []
-    running = True
-
-    async def heartbeat() -> None:
-        """Record how long each 1 ms sleep really took: the loop's longest block."""
-        last = time.perf_counter()
-        while running:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            gaps.append((now - last) * 1000)
-            last = now
-
-    beat = asyncio.create_task(heartbeat())
-    await asyncio.sleep(0.01)
-    t0 = time.perf_counter()
-    await harness.svc.scheduler.run_due()
-    elapsed = time.perf_counter() - t0
-    running = False
-    await beat
+    _t0, elapsed, gaps = await with_loop_probe(harness.svc.scheduler.run_due)
     sent = [
         c
         for c in harness.api.calls

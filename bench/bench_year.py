@@ -47,7 +47,7 @@ from PIL import ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_deadlines import stored_item
+from bench.bench_deadlines import stored_item, with_loop_probe
 from bot.config import parse_settings
 from bot.domain.checkin import Checkin, Image, Status
 from bot.domain.handover import Item
@@ -559,24 +559,7 @@ async def bench_burst(harness: Harness) -> dict[str, Any]:
     request.do_request = yielding  # type: ignore[method-assign]
     burst_at = harness.clock.now().astimezone(UTC) + timedelta(minutes=90)
     harness.clock.set(burst_at)
-    gaps: list[float] = []
-    running = True
-
-    async def heartbeat() -> None:
-        last = time.perf_counter()
-        while running:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            gaps.append((now - last) * 1000)
-            last = now
-
-    beat = asyncio.create_task(heartbeat())
-    await asyncio.sleep(0.01)
-    t0 = time.perf_counter()
-    await harness.svc.scheduler.run_due()
-    elapsed = time.perf_counter() - t0
-    running = False
-    await beat
+    t0, elapsed, gaps = await with_loop_probe(harness.svc.scheduler.run_due)
     lateness: list[float] = []
     for stamp, text in stamps:
         listed = text.count("还有 30 分钟到期")
