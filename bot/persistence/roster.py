@@ -11,80 +11,19 @@ from typing import Any
 
 from tinydb import Query
 
+from bot.domain.records import from_doc, to_doc
 from bot.domain.roster_rules import Assignment, DayOff, Swap
-from bot.domain.times import iso, parse_iso
 from bot.persistence.store import Store, expect_shape
 
 _Q = Query()
 ARCHIVE = "roster"
 expect_shape("roster", {"changes": {"type": str, "day": str}})
+_TYPES: dict[type, str] = {DayOff: "off", Swap: "swap", Assignment: "assign"}
 
 
-def _off_doc(off: DayOff) -> dict[str, Any]:
-    return {
-        "type": "off",
-        "work_no": off.work_no,
-        "day": off.day.isoformat(),
-        "kind": off.kind,
-        "by": off.by,
-        "at": iso(off.at),
-    }
-
-
-def _off(doc: dict[str, Any]) -> DayOff:
-    return DayOff(
-        doc["work_no"],
-        date.fromisoformat(doc["day"]),
-        doc["kind"],
-        doc["by"],
-        parse_iso(doc["at"]),
-    )
-
-
-def _swap_doc(swap: Swap) -> dict[str, Any]:
-    return {
-        "type": "swap",
-        "first": swap.first,
-        "second": swap.second,
-        "day": swap.day.isoformat(),
-        "by": swap.by,
-        "at": iso(swap.at),
-    }
-
-
-def _swap(doc: dict[str, Any]) -> Swap:
-    return Swap(
-        doc["first"],
-        doc["second"],
-        date.fromisoformat(doc["day"]),
-        doc["by"],
-        parse_iso(doc["at"]),
-    )
-
-
-def _assignment_doc(item: Assignment) -> dict[str, Any]:
-    return {
-        "type": "assign",
-        "account": item.account,
-        "work_no": item.work_no,
-        "day": item.day.isoformat(),
-        "shift": item.shift,
-        "source": item.source,
-        "by": item.by,
-        "at": iso(item.at),
-    }
-
-
-def _assignment(doc: dict[str, Any]) -> Assignment:
-    return Assignment(
-        doc["account"],
-        doc["work_no"],
-        date.fromisoformat(doc["day"]),
-        doc["shift"],
-        doc["source"],
-        doc["by"],
-        parse_iso(doc["at"]),
-    )
+def _doc(change: DayOff | Swap | Assignment) -> dict[str, Any]:
+    """Return the stored form of a roster change, tagged with its type."""
+    return {"type": _TYPES[type(change)], **to_doc(change)}
 
 
 class RosterRepo:
@@ -109,9 +48,9 @@ class RosterRepo:
         if key not in self._days:
             docs = self._changes.search_by("day", key)
             self._days[key] = (
-                [_off(d) for d in docs if d["type"] == "off"],
-                [_swap(d) for d in docs if d["type"] == "swap"],
-                [_assignment(d) for d in docs if d["type"] == "assign"],
+                [from_doc(DayOff, d) for d in docs if d["type"] == "off"],
+                [from_doc(Swap, d) for d in docs if d["type"] == "swap"],
+                [from_doc(Assignment, d) for d in docs if d["type"] == "assign"],
             )
         return self._days[key]
 
@@ -123,22 +62,22 @@ class RosterRepo:
             if d["type"] == "off" and d["work_no"] == off.work_no
         ]
         if ids:
-            self._changes.update(_off_doc(off), doc_ids=ids)
+            self._changes.update(_doc(off), doc_ids=ids)
         else:
-            self._changes.insert(_off_doc(off))
+            self._changes.insert(_doc(off))
 
     def add_swap(self, swap: Swap) -> None:
         """Record a swap."""
-        self._changes.insert(_swap_doc(swap))
+        self._changes.insert(_doc(swap))
 
     def add_swap_request(self, swap: Swap) -> int:
         """Record a swap waiting for the partner's consent; return its number."""
-        return self._swap_requests.insert(_swap_doc(swap))
+        return self._swap_requests.insert(_doc(swap))
 
     def swap_request(self, request_id: int) -> Swap | None:
         """Return a swap still waiting for consent."""
         doc = self._swap_requests.get(doc_id=request_id)
-        return _swap(doc) if doc else None
+        return from_doc(Swap, doc) if doc else None
 
     def drop_swap_request(self, request_id: int) -> None:
         """Forget a swap request once answered."""
@@ -147,7 +86,7 @@ class RosterRepo:
 
     def add_assignment(self, item: Assignment) -> None:
         """Record an account assignment."""
-        self._changes.insert(_assignment_doc(item))
+        self._changes.insert(_doc(item))
 
     def offs(self, day: date) -> list[DayOff]:
         """Return the days off recorded for ``day``."""
@@ -181,10 +120,10 @@ class RosterRepo:
         found: dict[tuple[str, str], DayOff] = {}
         for doc in self.store.archive.read(ARCHIVE, prefix):
             if doc.get("type") == "off":
-                found[(doc["work_no"], doc["day"])] = _off(doc)
+                found[(doc["work_no"], doc["day"])] = from_doc(DayOff, doc)
         for doc in self._changes.search(_Q.type == "off"):
             if doc["day"].startswith(prefix):
-                found[(doc["work_no"], doc["day"])] = _off(doc)
+                found[(doc["work_no"], doc["day"])] = from_doc(DayOff, doc)
         return list(found.values())
 
     def archive_before(self, cutoff: date) -> int:
