@@ -49,7 +49,7 @@ from bot.domain.kpi import (
     Row,
     score,
 )
-from bot.domain.orders import DunningAttempt, RemarkVersion, dunning_event, remark_event
+from bot.domain.orders import DunningAttempt, RemarkVersion, remark_event
 from bot.domain.remarks import parse_remark
 from bot.domain.times import iso, parse_iso
 from bot.persistence.archive import Archive
@@ -182,9 +182,12 @@ def seed(root: Path) -> dict[str, int]:
                     events.append(remark_event(order_no, version))
                     if n % 5 == 0:
                         attempt = DunningAttempt(
-                            at + timedelta(hours=1), "已付款", agent.work_no, agent.name
+                            at=at + timedelta(hours=1),
+                            result="已付款",
+                            work_no=agent.work_no,
+                            name=agent.name,
                         )
-                        events.append(dunning_event(order_no, attempt, "tmall"))
+                        events.append(attempt.event(order_no, "tmall"))
         for agent in AGENT_LIST:
             for n in range(rng.randint(3, 8)):
                 day = rng.choice(days_of(month))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.dates import read_day, read_month
 from bot.domain.errors import UserError
 from bot.domain.members import Member
 from bot.domain.numbers import half_width
+from bot.domain.records import from_doc, to_doc
 from bot.domain.remarks import Colour, Remark
 from bot.domain.times import iso, parse_iso
 
@@ -80,31 +81,45 @@ class RemarkVersion:
 
 
 @dataclass
-class DunningAttempt:
-    """One 催付 attempt on an unpaid order."""
+class SignedPart:
+    """A dated part of an order's memo that names who added it: a 催付 attempt or a note."""
 
+    kind: ClassVar[str]
     at: datetime
-    result: str
     work_no: str
     name: str
 
-    def part(self, tz: ZoneInfo) -> str:
-        """Return the attempt as a remark part: ``催付：已付款（张三 11-23 10:15）``."""
-        return f"催付：{self.result}（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
+    def signature(self, tz: ZoneInfo) -> str:
+        """Return who added the part and when: ``（张三 11-23 10:15）``."""
+        return f"（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
+
+    def event(self, order_no: str, platform: str | None) -> dict[str, Any]:
+        """Return the stored form of the part."""
+        return {"kind": self.kind, "order_no": order_no, **to_doc(self), "platform": platform}
 
 
 @dataclass
-class OrderNote:
+class DunningAttempt(SignedPart):
+    """One 催付 attempt on an unpaid order."""
+
+    kind: ClassVar[str] = "dunning"
+    result: str
+
+    def part(self, tz: ZoneInfo) -> str:
+        """Return the attempt as a remark part: ``催付：已付款（张三 11-23 10:15）``."""
+        return f"催付：{self.result}{self.signature(tz)}"
+
+
+@dataclass
+class OrderNote(SignedPart):
     """A note another feature puts on an order (a lead's discount approval, a gift)."""
 
-    at: datetime
+    kind: ClassVar[str] = "note"
     text: str
-    work_no: str
-    name: str
 
     def part(self, tz: ZoneInfo) -> str:
         """Return the note as a remark part: ``特批优惠200元（李组长 11-23 10:30）``."""
-        return f"{self.text}（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
+        return f"{self.text}{self.signature(tz)}"
 
 
 @dataclass
@@ -169,23 +184,9 @@ class Order:
         if event["kind"] == "remark":
             self.versions.append(version_from_event(event))
         elif event["kind"] == "dunning":
-            self.dunning.append(
-                DunningAttempt(
-                    at=parse_iso(event["at"]),
-                    result=event["result"],
-                    work_no=event["work_no"],
-                    name=event["name"],
-                )
-            )
+            self.dunning.append(from_doc(DunningAttempt, event))
         elif event["kind"] == "note":
-            self.notes.append(
-                OrderNote(
-                    at=parse_iso(event["at"]),
-                    text=event["text"],
-                    work_no=event["work_no"],
-                    name=event["name"],
-                )
-            )
+            self.notes.append(from_doc(OrderNote, event))
 
     @classmethod
     def from_events(cls, order_no: str, events: list[dict[str, Any]]) -> Order:
@@ -247,32 +248,6 @@ def version_from_event(event: dict[str, Any]) -> RemarkVersion:
         remark=Remark.from_doc(event["parts"]),
         platform=event.get("platform"),
     )
-
-
-def dunning_event(order_no: str, attempt: DunningAttempt, platform: str | None) -> dict[str, Any]:
-    """Return the stored form of a dunning attempt."""
-    return {
-        "kind": "dunning",
-        "order_no": order_no,
-        "at": iso(attempt.at),
-        "result": attempt.result,
-        "work_no": attempt.work_no,
-        "name": attempt.name,
-        "platform": platform,
-    }
-
-
-def note_event(order_no: str, note: OrderNote, platform: str | None) -> dict[str, Any]:
-    """Return the stored form of a note."""
-    return {
-        "kind": "note",
-        "order_no": order_no,
-        "at": iso(note.at),
-        "text": note.text,
-        "work_no": note.work_no,
-        "name": note.name,
-        "platform": platform,
-    }
 
 
 def utf8_bytes(text: str) -> int:

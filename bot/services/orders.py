@@ -23,9 +23,7 @@ from bot.domain.orders import (
     RemarkWritten,
     SellerSales,
     check_memo_size,
-    dunning_event,
     memo_breakdown,
-    note_event,
     remark_event,
     version_from_event,
 )
@@ -106,9 +104,7 @@ class OrderService:
                 self.platform_names.get(platform or "", ""),
                 memo_breakdown(head, notes),
             )
-        self.repo.add(
-            dunning_event(order_no, attempt, platform or self.detect_platform(order_no)), at
-        )
+        self.repo.add(attempt.event(order_no, platform or self.detect_platform(order_no)), at)
 
     def record_note(self, order_no: str, text: str, member: Member, at: datetime) -> Order:
         """Put a note on an order's history and memo (a discount approval, a gift)."""
@@ -116,7 +112,7 @@ class OrderService:
         existing = self.repo.get(order_no)
         platform = existing.platform if existing else self.detect_platform(order_no)
         note = OrderNote(at=at, text=text, work_no=member.work_no, name=member.name)
-        return self.repo.add(note_event(order_no, note, platform), at)
+        return self.repo.add(note.event(order_no, platform), at)
 
     # ---- /remark -----------------------------------------------------------------------
 
