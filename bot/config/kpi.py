@@ -6,6 +6,7 @@ so those numbers live in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
@@ -130,26 +131,35 @@ def _grades(section: Section, defaults: KpiRules) -> tuple[tuple[str, int], ...]
     return tuple(grades)
 
 
-def _refund_tiers(
-    section: Section, full: int, defaults: KpiRules
-) -> tuple[tuple[Decimal, int], ...]:
-    key = section.key("refund_tiers")
-    raw = section.get("refund_tiers", list, [[int(c), p] for c, p in defaults.refund_tiers])
-    tiers: list[tuple[Decimal, int]] = []
-    for item in raw:
+def _percent_pairs(
+    section: Section, name: str, default: list[list[Any]], valid: Callable[[Any], bool], shape: str
+) -> list[tuple[Decimal, Any]]:
+    """Read a list of [percent 0–100, value] pairs; a bad item names the ``shape`` wanted."""
+    pairs: list[tuple[Decimal, Any]] = []
+    for item in section.get(name, list, default):
         if not (
             isinstance(item, list)
             and len(item) == 2
             and _number(item[0])
             and 0 <= item[0] <= 100
-            and isinstance(item[1], int)
-            and not isinstance(item[1], bool)
-            and 0 <= item[1] <= full
+            and valid(item[1])
         ):
-            raise ConfigError(
-                key, f"每项应为 [退款率上限%, 分数]，上限 0–100、分数 0–{full}，收到 {item!r}"
-            )
-        tiers.append((Decimal(str(item[0])), item[1]))
+            raise ConfigError(section.key(name), f"每项应为 {shape}，收到 {item!r}")
+        pairs.append((Decimal(str(item[0])), item[1]))
+    return pairs
+
+
+def _refund_tiers(
+    section: Section, full: int, defaults: KpiRules
+) -> tuple[tuple[Decimal, int], ...]:
+    tiers = _percent_pairs(
+        section,
+        "refund_tiers",
+        [[int(c), p] for c, p in defaults.refund_tiers],
+        lambda p: isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= full,
+        f"[退款率上限%, 分数]，上限 0–100、分数 0–{full}",
+    )
+    key = section.key("refund_tiers")
     if not tiers:
         raise ConfigError(key, "至少需要一档")
     pairs = list(pairwise(tiers))
@@ -162,24 +172,16 @@ def _execution_steps(
     section: Section, grades: tuple[tuple[str, int], ...], defaults: KpiRules
 ) -> tuple[tuple[Decimal, str], ...]:
     section.reject_unknown({"steps", "weights"})
-    key = section.key("steps")
     names = {g for g, _ in grades}
-    raw = section.get("steps", list, [[int(p), g] for p, g in defaults.execution_steps])
-    steps: list[tuple[Decimal, str]] = []
-    for item in raw:
-        if not (
-            isinstance(item, list)
-            and len(item) == 2
-            and _number(item[0])
-            and 0 <= item[0] <= 100
-            and item[1] in names
-        ):
-            raise ConfigError(
-                key, f"每项应为 [按时率%, 等级]，等级为 {'/'.join(names)} 之一，收到 {item!r}"
-            )
-        steps.append((Decimal(str(item[0])), item[1]))
+    steps = _percent_pairs(
+        section,
+        "steps",
+        [[int(p), g] for p, g in defaults.execution_steps],
+        lambda g: g in names,
+        f"[按时率%, 等级]，等级为 {'/'.join(names)} 之一",
+    )
     if any(a[0] <= b[0] for a, b in pairwise(steps)):
-        raise ConfigError(key, "按时率应从高到低排列")
+        raise ConfigError(section.key("steps"), "按时率应从高到低排列")
     return tuple(steps)
 
 
