@@ -19,7 +19,7 @@ from bot.config.kpi import KpiSettings
 from bot.config.reader import Section
 from bot.config.remarks import RemarksSettings
 from bot.config.scripts import ScriptsSettings
-from bot.domain.members import WEEKDAY_NAMES, Member, Role, parse_work_no
+from bot.domain.members import Member, Role, parse_work_no
 from bot.domain.shifts import Shift, deadline_within_shift
 
 # Each feature reads its own table with ``bot.config.<name>.parse(section, …)``.
@@ -185,7 +185,7 @@ def _parse_members(top: Section, shift_keys: set[str]) -> tuple[Member, ...]:
             name=sec.get("name", str),
             role=role,
             shift=shift,
-            days_off=_parse_days_off(sec),
+            days_off=sec.weekdays("days_off"),
         )
         if any(m.user_id == member.user_id for m in members):
             raise ConfigError(sec.key("user_id"), f"用户 ID {member.user_id} 重复")
@@ -193,15 +193,3 @@ def _parse_members(top: Section, shift_keys: set[str]) -> tuple[Member, ...]:
             raise ConfigError(sec.key("work_no"), f"工号 {member.work_no} 重复")
         members.append(member)
     return tuple(members)
-
-
-def _parse_days_off(sec: Section) -> tuple[int, ...]:
-    days = []
-    for value in sec.get("days_off", list, []):
-        if isinstance(value, int) and 1 <= value <= 7:
-            days.append(value)
-        elif isinstance(value, str) and value in WEEKDAY_NAMES:
-            days.append(WEEKDAY_NAMES.index(value) + 1)
-        else:
-            raise ConfigError(sec.key("days_off"), f"应为 1–7 或 周一…周日，收到 {value!r}")
-    return tuple(sorted(set(days)))

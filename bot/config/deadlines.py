@@ -11,7 +11,6 @@ from bot.config.errors import ConfigError
 from bot.config.reader import Section
 from bot.domain.deadlines import BUSINESS, CALENDAR, CUTOFF, KINDS, Rule, business_day_hours
 from bot.domain.followup import Cadence
-from bot.domain.members import WEEKDAY_NAMES
 from bot.domain.times import parse_hhmm
 
 # The rules of DOMAIN.md (seeds 004, 000). A [deadlines.rules.<name>] table overrides keys.
@@ -290,14 +289,7 @@ def _routines(section: Section) -> tuple[Routine, ...]:
     routines = []
     for sec in tables:
         sec.reject_unknown({"name", "at", "text", "days", "to", "workdays_only"})
-        days = []
-        for value in sec.get("days", list, []):
-            if isinstance(value, int) and 1 <= value <= 7:
-                days.append(value)
-            elif isinstance(value, str) and value in WEEKDAY_NAMES:
-                days.append(WEEKDAY_NAMES.index(value) + 1)
-            else:
-                raise ConfigError(sec.key("days"), f"应为 1–7 或 周一…周日，收到 {value!r}")
+        days = sec.weekdays("days")
         to = sec.get("to", str, "team")
         if to not in ("team", "leads"):
             raise ConfigError(sec.key("to"), f"应为 team 或 leads，收到 {to!r}")
@@ -309,7 +301,7 @@ def _routines(section: Section) -> tuple[Routine, ...]:
                 name=name,
                 at=sec.time("at"),
                 text=sec.get("text", str),
-                weekdays=tuple(sorted(set(days))),
+                weekdays=days,
                 to=to,
                 workdays_only=bool(sec.get("workdays_only", bool, False)),
             )

@@ -6,6 +6,7 @@ from datetime import time
 from typing import Any
 
 from bot.config.errors import ConfigError
+from bot.domain.members import WEEKDAY_NAMES
 from bot.domain.times import parse_hhmm
 
 _MISSING = object()
@@ -49,6 +50,18 @@ class Section:
         if value <= 0:
             raise ConfigError(self.key(name), f"应大于 0，收到 {value}")
         return value
+
+    def weekdays(self, name: str) -> tuple[int, ...]:
+        """Return a list of weekdays (1–7 or 周一…周日) as sorted unique numbers, Monday 1."""
+        days = []
+        for value in self.get(name, list, []):
+            if isinstance(value, int) and 1 <= value <= 7:
+                days.append(value)
+            elif isinstance(value, str) and value in WEEKDAY_NAMES:
+                days.append(WEEKDAY_NAMES.index(value) + 1)
+            else:
+                raise ConfigError(self.key(name), f"应为 1–7 或 周一…周日，收到 {value!r}")
+        return tuple(sorted(set(days)))
 
     def table(self, name: str) -> Section:
         """Return a sub-table (empty when absent)."""
