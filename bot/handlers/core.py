@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.delivery import markup
 from bot.domain import team_text
 from bot.domain.errors import UserError
-from bot.domain.members import Role, parse_work_no
+from bot.domain.members import Member, Role, parse_work_no
 from bot.handlers.common import (
     ButtonSpec,
+    Callback,
     CommandSpec,
     add_button,
     add_command,
@@ -25,6 +29,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.context import BotContext
 from bot.services.messenger import Button
+from bot.services.team import TeamService
 
 TITLE = "团队"
 COMMANDS = [
@@ -57,6 +62,9 @@ BUTTONS = [
 JOIN_USAGE = "用法：/join <工号> <姓名>，例如 /join 7 王小明"
 ROLE_USAGE = "用法：/role <工号> agent|lead|admin，例如 /role 3 lead"
 REMOVE_USAGE = "用法：/remove <工号>，例如 /remove 7"
+
+# reads a command's words into the change it asks for, applied with the admin who asked
+ChangeReader = Callable[[TeamService, list[str]], Callable[[Member], str]]
 
 
 def register(app: Application) -> None:
@@ -216,40 +224,38 @@ async def team(update: Update, context: BotContext) -> None:
     await reply(update, team_text.team_list(svc.members.all(), shift_names))
 
 
-async def role(update: Update, context: BotContext) -> None:
-    """Change a member's role (admins only)."""
-    admin = require_member(update, context)
-    team = context.svc.team
-    args = args_of(update.effective_message)
-    if len(args) != 2:
-        await reply(update, ROLE_USAGE)
-        return
-    try:
-        target = team.member(args[0])
-        new_role = Role.parse(args[1])
-    except (UserError, ValueError) as err:
-        await reply(update, f"{err}\n{ROLE_USAGE}")
-        return
-    try:
-        await reply(update, team.set_role(admin, target, new_role))
-    except UserError as err:
-        await reply(update, str(err))
+def _member_change(usage: str, arity: int, read: ChangeReader) -> Callback:
+    """Return an admin command that reads a change to a member and applies it."""
+
+    async def change_member(update: Update, context: BotContext) -> None:
+        """Apply the change the admin's words ask for; bad words get the usage line."""
+        admin = require_member(update, context)
+        team = context.svc.team
+        args = args_of(update.effective_message)
+        if len(args) != arity:
+            await reply(update, usage)
+            return
+        try:
+            change = read(team, args)
+        except (UserError, ValueError) as err:
+            await reply(update, f"{err}\n{usage}")
+            return
+        try:
+            await reply(update, change(admin))
+        except UserError as err:
+            await reply(update, str(err))
+
+    return change_member
 
 
-async def remove(update: Update, context: BotContext) -> None:
-    """Remove a member (admins only); their history stays."""
-    admin = require_member(update, context)
-    team = context.svc.team
-    args = args_of(update.effective_message)
-    if len(args) != 1:
-        await reply(update, REMOVE_USAGE)
-        return
-    try:
-        target = team.member(args[0])
-    except UserError as err:
-        await reply(update, f"{err}\n{REMOVE_USAGE}")
-        return
-    try:
-        await reply(update, team.remove(admin, target))
-    except UserError as err:
-        await reply(update, str(err))
+# /role <工号> <角色>: change a member's role; /remove <工号>: remove a member, history stays
+role = _member_change(
+    ROLE_USAGE,
+    2,
+    lambda team, args: partial(
+        team.set_role, target=team.member(args[0]), role=Role.parse(args[1])
+    ),
+)
+remove = _member_change(
+    REMOVE_USAGE, 1, lambda team, args: partial(team.remove, target=team.member(args[0]))
+)
