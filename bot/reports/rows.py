@@ -13,6 +13,13 @@ from bot.domain.discounts import Gift, Request
 from bot.domain.kpi import KpiRules, Row
 
 
+def met(done: datetime | None, due: datetime, now: datetime) -> bool | None:
+    """Return True if done by ``due``, False if done late or still open past it, else None."""
+    if done is not None:
+        return done <= due
+    return False if due <= now else None
+
+
 @dataclass(frozen=True)
 class DeadlineLine:
     """One watched item of the month: who owned it, when it was due, when it was done."""
@@ -35,9 +42,7 @@ class DeadlineLine:
 
     def met(self, now: datetime) -> bool | None:
         """Whether it counts as met (True), missed (False, also open past due) or not yet."""
-        if self.done is not None:
-            return self.done <= self.due
-        return False if self.due <= now else None
+        return met(self.done, self.due, now)
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,7 @@ class DunningLine:
 
     def met(self, now: datetime) -> bool | None:
         """Whether the chase was done by the cutoff (False also when missing past it)."""
-        if self.chased is not None:
-            return self.chased <= self.due
-        return False if self.due <= now else None
+        return met(self.chased, self.due, now)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from bot.reports.rows import (
     MonthExport,
     RemarkLine,
     SalesLine,
+    met,
 )
 from bot.reports.summaries import conversion, execution_figures, tally
 from bot.reports.worker import ReportWorker, build_packed, pack
@@ -405,3 +406,11 @@ def test_counts_for_charts_and_execution_figures_come_from_the_same_rows() -> No
         ("handover", 1, 2),
         ("daily_report", 0, 0),
     ]
+
+
+def test_an_item_is_met_when_done_by_due_and_missed_when_late_or_open_past_due() -> None:
+    due = at("2026-11-24 12:00")
+    assert met(at("2026-11-24 12:00"), due, at("2026-11-30 00:00")) is True
+    assert met(at("2026-11-24 12:01"), due, at("2026-11-30 00:00")) is False
+    assert met(None, due, at("2026-11-24 12:00")) is False
+    assert met(None, due, at("2026-11-24 11:59")) is None
