@@ -47,6 +47,7 @@ def render(chart: Chart) -> bytes:
     with rc_context(style):
         figure = Figure(figsize=(WIDTH_PX / DPI, height), dpi=DPI, layout="constrained")
         FigureCanvasAgg(figure)
+        figure.suptitle(chart.title, fontsize=24)
         draw(figure, chart)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI)
@@ -61,6 +62,15 @@ def _rows_height(count: int, top: float = 2.2) -> float:
 def _empty(ax: Axes, text: str = "本月没有数据") -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=22, color=GREY)
     ax.set_axis_off()
+
+
+def _plot(figure: Figure, has_data: bool, empty: str = "本月没有数据") -> Axes | None:
+    """Return the figure's one plot, or None once it says there is nothing to draw."""
+    ax = figure.add_subplot()
+    if has_data:
+        return ax
+    _empty(ax, empty)
+    return None
 
 
 def _stacked(
@@ -88,10 +98,8 @@ def _legend(ax: Axes, where: str = "center") -> None:
 
 def _attendance(chart: AttendanceChart) -> tuple[Callable[..., None], float]:
     def draw(figure: Figure, c: AttendanceChart) -> None:
-        ax = figure.add_subplot()
-        figure.suptitle(c.title, fontsize=24)
-        if not c.rows:
-            _empty(ax)
+        ax = _plot(figure, bool(c.rows))
+        if ax is None:
             return
         _stacked(
             ax,
@@ -111,7 +119,6 @@ def _attendance(chart: AttendanceChart) -> tuple[Callable[..., None], float]:
 
 def _deadlines(chart: DeadlinesChart) -> tuple[Callable[..., None], float]:
     def draw(figure: Figure, c: DeadlinesChart) -> None:
-        figure.suptitle(c.title, fontsize=24)
         top, bottom = figure.subplots(
             2, 1, height_ratios=[max(len(c.per_agent), 1), max(len(c.per_rule), 1)]
         )
@@ -133,11 +140,9 @@ def _deadlines(chart: DeadlinesChart) -> tuple[Callable[..., None], float]:
 
 def _dunning(chart: DunningChart) -> tuple[Callable[..., None], float]:
     def draw(figure: Figure, c: DunningChart) -> None:
-        ax = figure.add_subplot()
-        figure.suptitle(c.title, fontsize=24)
         rows = [r for r in c.rows if r.good + r.bad]
-        if not rows:
-            _empty(ax)
+        ax = _plot(figure, bool(rows))
+        if ax is None:
             return
         positions = list(range(len(rows)))[::-1]
         rates = [100 * r.good / (r.good + r.bad) for r in rows]
@@ -160,10 +165,8 @@ def _dunning(chart: DunningChart) -> tuple[Callable[..., None], float]:
 
 def _kpi(chart: KpiChart) -> tuple[Callable[..., None], float]:
     def draw(figure: Figure, c: KpiChart) -> None:
-        ax = figure.add_subplot()
-        figure.suptitle(c.title, fontsize=24)
-        if not c.scores:
-            _empty(ax)
+        ax = _plot(figure, bool(c.scores))
+        if ax is None:
             return
         positions = list(range(len(c.scores)))[::-1]
         values = [s for _, s in c.scores]
@@ -184,10 +187,8 @@ def _kpi(chart: KpiChart) -> tuple[Callable[..., None], float]:
 
 def _trend(chart: TrendChart) -> tuple[Callable[..., None], float]:
     def draw(figure: Figure, c: TrendChart) -> None:
-        ax = figure.add_subplot()
-        figure.suptitle(c.title, fontsize=24)
-        if not c.months or not c.series:
-            _empty(ax, "还没有往月的考核表")
+        ax = _plot(figure, bool(c.months and c.series), "还没有往月的考核表")
+        if ax is None:
             return
         x = list(range(len(c.months)))
         many = len(c.series) > 8  # more lines than a phone can tell apart: draw them faint
