@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,14 @@ class Archive:
                 offsets.append(start)
                 start += len(line)
             index.note(month, records, offsets)
+
+    def extend_by_month(self, name: str, records: Iterable[dict[str, Any]], month_of: Key) -> None:
+        """Append records durably to the month ``month_of`` names for each, one write a month."""
+        by_month: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            by_month.setdefault(month_of(record), []).append(dict(record))
+        for month, group in sorted(by_month.items()):
+            self.extend(name, month, group)
 
     def read(self, name: str, month: str) -> Iterator[dict[str, Any]]:
         """Yield the records of one month; a torn or garbled line is skipped with a warning."""

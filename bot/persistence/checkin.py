@@ -202,11 +202,7 @@ class CheckinRepo:
     def archive_before(self, cutoff: date) -> int:
         """Move check-ins of days before ``cutoff`` to the monthly archive; return how many."""
         old = self._records.search(_Q.day < cutoff.isoformat())
-        by_month: dict[str, list[dict[str, Any]]] = {}
-        for doc in old:
-            by_month.setdefault(doc["day"][:7], []).append(dict(doc))
-        for month, docs in by_month.items():
-            self.store.archive.extend(ARCHIVE, month, docs)
+        self.store.archive.extend_by_month(ARCHIVE, old, lambda doc: doc["day"][:7])
         # appended before removal: a crash in between leaves a copy that reading de-duplicates
         self._records.remove(_Q.day < cutoff.isoformat())
         self._summaries.remove(_Q.day < cutoff.isoformat())

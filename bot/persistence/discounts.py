@@ -175,13 +175,9 @@ class DiscountRepo:
         ]
         old_gifts = [d for d in self._gifts.all() if month_of(parse_iso(d["at"]), self.tz) < month]
         for name, docs, moment in ((ARCHIVE, old, "decided_at"), (GIFTS, old_gifts, "at")):
-            by_month: dict[str, list[dict[str, Any]]] = {}
-            for doc in docs:
-                by_month.setdefault(month_of(parse_iso(doc[moment]), self.tz), []).append(
-                    dict(doc)
-                )
-            for key, records in sorted(by_month.items()):
-                self._store.archive.extend(name, key, records)
+            self._store.archive.extend_by_month(
+                name, docs, lambda doc, at=moment: month_of(parse_iso(doc[at]), self.tz)
+            )
         # appended before removal: a crash in between leaves a copy that decided_in de-duplicates
         self._requests.remove(doc_ids=[d.doc_id for d in old])
         self._gifts.remove(doc_ids=[d.doc_id for d in old_gifts])

@@ -129,10 +129,6 @@ class RosterRepo:
     def archive_before(self, cutoff: date) -> int:
         """Move changes of days before ``cutoff`` to the monthly archive; return how many."""
         old = self._changes.search(_Q.day < cutoff.isoformat())
-        by_month: dict[str, list[dict[str, Any]]] = {}
-        for doc in old:
-            by_month.setdefault(doc["day"][:7], []).append(dict(doc))
-        for month, docs in by_month.items():
-            self.store.archive.extend(ARCHIVE, month, docs)
+        self.store.archive.extend_by_month(ARCHIVE, old, lambda doc: doc["day"][:7])
         self._changes.remove(_Q.day < cutoff.isoformat())
         return len(old)

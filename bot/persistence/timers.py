@@ -283,11 +283,9 @@ class OutboxRepo:
         ]
         if not old:
             return 0
-        by_month: dict[str, list[dict[str, Any]]] = {}
-        for _, doc in old:
-            by_month.setdefault(doc["sent_at"][:7], []).append(dict(doc))
-        for month, records in by_month.items():
-            self._store.archive.extend("outbox", month, records)
+        self._store.archive.extend_by_month(
+            "outbox", (doc for _, doc in old), lambda doc: doc["sent_at"][:7]
+        )
         self._table.remove(doc_ids=[i for i, _ in old])
         return len(old)
 

@@ -77,3 +77,12 @@ def test_a_line_that_is_not_utf8_is_skipped_like_a_torn_one(tmp_path: Path) -> N
         handle.write('{"id": 2, "text": "交接"}\n'.encode("gbk"))
     archive.append("handover", "2026-11", {"id": 3})
     assert [r["id"] for r in archive.read("handover", "2026-11")] == [1, 3]
+
+
+def test_records_extended_by_month_land_in_their_own_month_in_order(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    days = ["2026-11-30", "2026-10-02", "2026-11-01", "2026-10-31"]
+    archive.extend_by_month("roster", ({"day": d} for d in days), lambda r: r["day"][:7])
+    assert archive.months("roster") == ["2026-10", "2026-11"]
+    assert [r["day"] for r in archive.read("roster", "2026-10")] == ["2026-10-02", "2026-10-31"]
+    assert [r["day"] for r in archive.read("roster", "2026-11")] == ["2026-11-30", "2026-11-01"]
