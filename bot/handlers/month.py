@@ -5,14 +5,17 @@ The use cases live in ``svc.month`` (bot/services/month.py); here they are parse
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.domain.errors import Refusal, UserError
-from bot.domain.members import Role
+from bot.domain.members import Member, Role
 from bot.handlers.common import (
     ButtonSpec,
     CommandSpec,
@@ -27,6 +30,9 @@ from bot.handlers.context import BotContext
 from bot.services.container import Services
 
 log = logging.getLogger(__name__)
+
+# a use case behind a subcommand: (services, member, words, now) → the reply (maybe awaited)
+Action = Callable[[Services, Member, list[str], datetime], "str | Awaitable[str]"]
 
 TITLE = "优惠与月度考核"
 DISCOUNT_USAGE = (
@@ -95,33 +101,66 @@ def register(app: Application, svc: Services) -> None:
     add_button(app, BUTTONS[0], on_decision)
 
 
+def _subcommands(*table: tuple[tuple[str, ...], Action]) -> dict[str, Action]:
+    """Return each word of a table of (subcommand words, use case) with its use case."""
+    return {word: action for words, action in table for word in words}
+
+
+async def _run_subcommand(
+    update: Update,
+    context: BotContext,
+    actions: dict[str, Action],
+    default: Action,
+    usage: str,
+) -> None:
+    """Run the use case the first word names (else ``default``) and reply what it says."""
+    svc = context.svc
+    member = require_member(update, context)
+    args = args_of(update.effective_message)
+    now = svc.clock.now()
+    action = actions.get(args[0].lower()) if args else None
+    try:
+        text = action(svc, member, args[1:], now) if action else default(svc, member, args, now)
+        if inspect.isawaitable(text):
+            text = await text
+    except UserError as err:
+        await _answer(update, err, usage)
+        return
+    await reply(update, text)
+
+
 async def _answer(update: Update, err: UserError, usage: str) -> None:
     """Reply with a user error, plus the usage line unless it is a plain refusal."""
     await reply(update, str(err) if isinstance(err, Refusal) else f"{err}\n{usage}")
 
 
+def _own_quota(svc: Services, member: Member, args: list[str], now: datetime) -> str:
+    """Show the own quota (no words), else say the subcommand is not understood."""
+    if args:
+        raise UserError(f"看不懂「{args[0]}」。")
+    return svc.month.own_quota(member, now)
+
+
+# /discount and /kpi: subcommand words → the use case run with the words after them;
+# anything else runs the command's default with all its words
+_DISCOUNT = _subcommands(
+    (
+        ("gift", "赠品", "三选一"),
+        lambda svc, member, words, now: svc.month.gift(member, words, now),
+    ),
+    (("ask", "申请", "特批"), lambda svc, member, words, now: svc.month.ask(member, words, now)),
+    (("list", "审批"), lambda svc, _member, words, _now: svc.month.approvals(words, svc.today())),
+)
+_KPI = _subcommands(
+    (("set", "录入"), lambda svc, lead, words, now: svc.month.set_entry(lead, words, now)),
+    (("add", "加减分"), lambda svc, lead, words, now: svc.month.add_adjustment(lead, words, now)),
+    (("undo", "撤销"), lambda svc, _lead, words, now: svc.month.withdraw(words, now)),
+)
+
+
 async def discount(update: Update, context: BotContext) -> None:
     """Show the own quota, record a gift, ask for a special discount, or list approvals."""
-    svc = context.svc
-    member = require_member(update, context)
-    args = args_of(update.effective_message)
-    now = svc.clock.now()
-    action, rest = (args[0].lower(), args[1:]) if args else ("", [])
-    try:
-        if not args:
-            text = svc.month.own_quota(member, now)
-        elif action in ("gift", "赠品", "三选一"):
-            text = svc.month.gift(member, rest, now)
-        elif action in ("ask", "申请", "特批"):
-            text = await svc.month.ask(member, rest, now)
-        elif action in ("list", "审批"):
-            text = svc.month.approvals(rest, svc.today())
-        else:
-            raise UserError(f"看不懂「{args[0]}」。")
-    except UserError as err:
-        await _answer(update, err, DISCOUNT_USAGE)
-        return
-    await reply(update, text)
+    await _run_subcommand(update, context, _DISCOUNT, _own_quota, DISCOUNT_USAGE)
 
 
 async def on_decision(update: Update, context: BotContext) -> None:
@@ -144,24 +183,9 @@ async def on_decision(update: Update, context: BotContext) -> None:
 
 async def kpi(update: Update, context: BotContext) -> None:
     """Show the sheet so far, one agent's detail, or record the lead's entries."""
-    svc = context.svc
-    lead = require_member(update, context)
-    args = args_of(update.effective_message)
-    now = svc.clock.now()
-    action, rest = (args[0].lower(), args[1:]) if args else ("", [])
-    try:
-        if action in ("set", "录入"):
-            text = svc.month.set_entry(lead, rest, now)
-        elif action in ("add", "加减分"):
-            text = svc.month.add_adjustment(lead, rest, now)
-        elif action in ("undo", "撤销"):
-            text = svc.month.withdraw(rest, now)
-        else:
-            text = svc.month.sheet(args, now)
-    except UserError as err:
-        await _answer(update, err, KPI_USAGE)
-        return
-    await reply(update, text)
+    await _run_subcommand(
+        update, context, _KPI, lambda svc, _lead, args, now: svc.month.sheet(args, now), KPI_USAGE
+    )
 
 
 async def chart(update: Update, context: BotContext) -> None:
