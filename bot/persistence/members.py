@@ -49,11 +49,8 @@ class MemberRepo:
     """Registered members, kept in memory by the storage and looked up by id or 工号."""
 
     def __init__(self, store: Store) -> None:
-        db = store.db("team")
-        self._members = db.table("members")
-        self._members.index("user_id")
-        self._requests = db.table("join_requests")
-        self._requests.index("user_id")
+        self._members = store.table("team", "members", "user_id")
+        self._requests = store.table("team", "join_requests", "user_id")
         # Members parsed once per change of the table: the roster asks for them thousands
         # of times in a burst of reminders. Callers get copies, so the cache stays as stored.
         self._cached_at: tuple[int | None, int] | None = None

@@ -52,11 +52,8 @@ class SalesTotals:
     def __init__(self, store: Store, tz: ZoneInfo) -> None:
         self.store = store
         self.tz = tz
-        db = store.db("sales")
-        self._days = db.table("days")
-        self._days.index("day")
-        self._meta = db.table("meta")
-        self._meta.index("name")
+        self._days = store.table("sales", "days", "day")
+        self._meta = store.table("sales", "meta", "name")
 
     @property
     def built(self) -> bool:
@@ -145,8 +142,7 @@ class OrderRepo:
         self.store = store
         self.tz = tz
         self.live_days = live_days
-        self._live = store.db("orders").table("orders")
-        self._live.index("order_no")
+        self._live = store.table("orders", "orders", "order_no")
         self._history = store.archive.index_by(ARCHIVE, lambda e: e["order_no"])
         self.sales_totals = SalesTotals(store, tz)
         self._pruned: date | None = None

@@ -31,9 +31,8 @@ class RosterRepo:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._changes = store.db("roster").table("changes")
-        self._swap_requests = store.db("roster").table("swap_requests")
-        self._changes.index("day")
+        self._changes = store.table("roster", "changes", "day")
+        self._swap_requests = store.table("roster", "swap_requests")
         # A day's changes parsed once per change of the table: the roster asks for every
         # member and day of a month in /attendance, and for every item in a reminder burst.
         self._cached_at: tuple[int | None, int] | None = None

@@ -9,12 +9,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.persistence.archive import Archive
 from bot.persistence.storage import (
     JOURNAL_SUFFIX,
     Database,
+    IndexedTable,
     StorageCorrupt,
     open_db,
 )
@@ -100,6 +101,13 @@ class Store:
         if name not in self._dbs:
             self._dbs[name] = open_db(self.root / f"{name}.json")
         return self._dbs[name]
+
+    def table(self, db: str, name: str, *indexed: str) -> IndexedTable:
+        """Return a table of ``<root>/<db>.json`` with an index on each field in ``indexed``."""
+        table = cast(IndexedTable, self.db(db).table(name))
+        for field in indexed:
+            table.index(field)
+        return table
 
     def check_all(self) -> None:
         """Read every live file now (snapshot and journal), so a damaged one stops the start."""

@@ -56,11 +56,8 @@ class TimerRepo:
     """Pending timers, unique by key."""
 
     def __init__(self, store: Store) -> None:
-        db = store.db("schedule")
-        self._timers = db.table("timers")
-        self._timers.index("key")
-        self._meta = db.table("meta")
-        self._meta.index("name")
+        self._timers = store.table("schedule", "timers", "key")
+        self._meta = store.table("schedule", "meta", "name")
 
     def put(self, timer: Timer) -> bool:
         """Store a timer unless one with its key is pending; return whether it was added."""
@@ -157,8 +154,7 @@ class OutboxRepo:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._table = store.db("schedule").table("outbox")
-        self._table.index("key")
+        self._table = store.table("schedule", "outbox", "key")
         self._table.index("unsent", lambda d: d.get("sent_at") is None)
         self._pruned_at: datetime | None = None
 

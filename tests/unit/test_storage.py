@@ -488,3 +488,12 @@ def test_the_bot_does_not_start_over_an_empty_team_file_and_leaves_it(tmp_path: 
     assert "team.json" in str(caught.value)
     assert (tmp_path / "team.json").read_text(encoding="utf-8") == ""
     assert not (tmp_path / "team.json.journal").exists()
+
+
+def test_a_store_table_is_indexed_by_each_named_field(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    table = store.table("team", "members", "user_id", "work_no")
+    table.insert({"user_id": 7, "work_no": "3"})
+    assert [d["work_no"] for d in table.search_by("user_id", 7)] == ["3"]
+    assert table.ids_by("work_no", "3") == [1]
+    assert store.table("team", "members") is table
