@@ -20,36 +20,32 @@ from bot.domain.text import mask_phones
 class Colour(Enum):
     """A flag colour and what it tells the warehouse."""
 
-    RED = "red"
-    YELLOW = "yellow"
-    GREEN = "green"
-    BLUE = "blue"
-    PURPLE = "purple"
+    # value, seller-flag number on Taobao and Tmall, Chinese name, the team's meaning, emoji
+    RED = ("red", 1, "红", "标准单", "🔴")
+    YELLOW = ("yellow", 2, "黄", "快递有特殊要求", "🟡")
+    GREEN = ("green", 3, "绿", "需要延时发货", "🟢")
+    BLUE = ("blue", 4, "蓝", "有赠品、退款信息", "🔵")
+    PURPLE = ("purple", 5, "紫", "其他备注信息", "🟣")
 
-    @property
-    def word(self) -> str:
-        """Return the one-character Chinese name (红/黄/…)."""
-        return _WORDS[self]
+    flag_number: int
+    word: str  # the one-character name: 红/黄/…
+    meaning: str
+    emoji: str  # the coloured circle shown in lists
 
-    @property
-    def meaning(self) -> str:
-        """Return what the colour means, from the team's rule book."""
-        return _MEANINGS[self]
+    def __new__(cls, value: str, flag_number: int, word: str, meaning: str, emoji: str) -> Colour:
+        """Make a member whose value is the English name, carrying its flag facts."""
+        colour = object.__new__(cls)
+        colour._value_ = value
+        colour.flag_number = flag_number
+        colour.word = word
+        colour.meaning = meaning
+        colour.emoji = emoji
+        return colour
 
     @property
     def badge(self) -> str:
         """Return e.g. ``🟢 绿旗（需要延时发货）``."""
-        return f"{_EMOJI[self]} {self.word}旗（{self.meaning}）"
-
-    @property
-    def flag_number(self) -> int:
-        """Return the seller-flag number Taobao and Tmall use for this colour (红 1 … 紫 5)."""
-        return _FLAG_NUMBERS[self]
-
-    @property
-    def emoji(self) -> str:
-        """Return the coloured circle shown in lists."""
-        return _EMOJI[self]
+        return f"{self.emoji} {self.word}旗（{self.meaning}）"
 
     @classmethod
     def parse(cls, text: str) -> Colour | None:
@@ -62,37 +58,9 @@ class Colour(Enum):
         match = _COLOUR_TOKEN.match(token)
         if not match:
             return None
-        return next(c for c in cls if _WORDS[c] == match.group(1))
+        return next(c for c in cls if c.word == match.group(1))
 
 
-_FLAG_NUMBERS = {
-    Colour.RED: 1,
-    Colour.YELLOW: 2,
-    Colour.GREEN: 3,
-    Colour.BLUE: 4,
-    Colour.PURPLE: 5,
-}
-_WORDS = {
-    Colour.RED: "红",
-    Colour.YELLOW: "黄",
-    Colour.GREEN: "绿",
-    Colour.BLUE: "蓝",
-    Colour.PURPLE: "紫",
-}
-_MEANINGS = {
-    Colour.RED: "标准单",
-    Colour.YELLOW: "快递有特殊要求",
-    Colour.GREEN: "需要延时发货",
-    Colour.BLUE: "有赠品、退款信息",
-    Colour.PURPLE: "其他备注信息",
-}
-_EMOJI = {
-    Colour.RED: "🔴",
-    Colour.YELLOW: "🟡",
-    Colour.GREEN: "🟢",
-    Colour.BLUE: "🔵",
-    Colour.PURPLE: "🟣",
-}
 _COLOUR_TOKEN = re.compile(r"^(?:插|标|旗[:：]?)?([红黄绿蓝紫])(?:色)?(?:旗|旗子|旗帜)?$")
 
 # Which part decides the flag when several are present. A delayed order shipped early
