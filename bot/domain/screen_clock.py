@@ -21,20 +21,12 @@ _AFTERNOON = ("下午", "晚上", "pm")
 
 
 @dataclass(frozen=True)
-class _Dated:
-    """A date found in one line."""
+class _Found:
+    """What one line shows of the clock: a date, a time of day, or both."""
 
     line: TextLine
-    day: date
-
-
-@dataclass(frozen=True)
-class _Timed:
-    """A clock time found in one line, with the date in the same line if any."""
-
-    line: TextLine
-    at: time
     day: date | None
+    at: time | None
 
 
 def parse_date(text: str, today: date) -> tuple[date | None, str]:
@@ -74,34 +66,30 @@ def find_clock(lines: Sequence[TextLine], today: date) -> ScreenClock | None:
     The taskbar sits below every window, so its clock is the lowest time shown; the times of
     chat messages above it are not the computer's clock.
     """
-    times: list[_Timed] = []
-    dates: list[_Dated] = []
+    found: list[_Found] = []
     for line in lines:
         day, rest = parse_date(line.text, today)
-        at = parse_time(rest)
-        if day is not None:
-            dates.append(_Dated(line, day))
-        if at is not None:
-            times.append(_Timed(line, at, day))
+        found.append(_Found(line, day, parse_time(rest)))
+    times = [f for f in found if f.at is not None]
     if not times:
         return None
     lowest = max(f.line.middle for f in times)
     row = [f for f in times if lowest - f.line.middle <= f.line.height / 2]
     clock = max(row, key=lambda f: (f.day is not None, f.line.box[2]))
-    return ScreenClock(clock.at, clock.day or _date_beside(clock.line, dates))
+    return ScreenClock(clock.at, clock.day or _date_beside(clock.line, found))
 
 
-def _date_beside(line: TextLine, dates: Sequence[_Dated]) -> date | None:
+def _date_beside(line: TextLine, found: Sequence[_Found]) -> date | None:
     """Return the date shown just below or above a clock (the taskbar's second line)."""
     best: tuple[float, date] | None = None
-    for found in dates:
-        other = found.line
+    for dated in (f for f in found if f.day is not None):
+        other = dated.line
         gap = max(other.box[1] - line.box[3], line.box[1] - other.box[3], 0.0)
         overlaps = other.box[0] <= line.box[2] and line.box[0] <= other.box[2]
         if overlaps and gap <= 1.5 * line.height:
             distance = abs(other.middle - line.middle)
             if best is None or distance < best[0]:
-                best = (distance, found.day)
+                best = (distance, dated.day)
     return best[1] if best else None
 
 
