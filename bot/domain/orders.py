@@ -84,14 +84,16 @@ class RemarkVersion:
 class SignedPart:
     """A dated part of an order's memo that names who added it: a 催付 attempt or a note."""
 
-    kind: ClassVar[str]
+    kind: ClassVar[str]  # the stored event's kind
+    says: ClassVar[str]  # what the part says before who added it and when, from the fields
     at: datetime
     work_no: str
     name: str
 
-    def signature(self, tz: ZoneInfo) -> str:
-        """Return who added the part and when: ``（张三 11-23 10:15）``."""
-        return f"（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
+    def part(self, tz: ZoneInfo) -> str:
+        """Return the part as the memo shows it: ``催付：已付款（张三 11-23 10:15）``."""
+        says = self.says.format_map(vars(self))
+        return f"{says}（{self.name} {self.at.astimezone(tz):%m-%d %H:%M}）"
 
     def event(self, order_no: str, platform: str | None) -> dict[str, Any]:
         """Return the stored form of the part."""
@@ -103,11 +105,8 @@ class DunningAttempt(SignedPart):
     """One 催付 attempt on an unpaid order."""
 
     kind: ClassVar[str] = "dunning"
+    says: ClassVar[str] = "催付：{result}"
     result: str
-
-    def part(self, tz: ZoneInfo) -> str:
-        """Return the attempt as a remark part: ``催付：已付款（张三 11-23 10:15）``."""
-        return f"催付：{self.result}{self.signature(tz)}"
 
 
 @dataclass
@@ -115,11 +114,8 @@ class OrderNote(SignedPart):
     """A note another feature puts on an order (a lead's discount approval, a gift)."""
 
     kind: ClassVar[str] = "note"
+    says: ClassVar[str] = "{text}"
     text: str
-
-    def part(self, tz: ZoneInfo) -> str:
-        """Return the note as a remark part: ``特批优惠200元（李组长 11-23 10:30）``."""
-        return f"{self.text}{self.signature(tz)}"
 
 
 @dataclass

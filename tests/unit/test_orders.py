@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain.errors import UserError
-from bot.domain.orders import OrderRules
+from bot.domain.orders import DunningAttempt, Order, OrderNote, OrderRules
 from bot.domain.remarks import mask_customer_data
 
 RULES = OrderRules(
@@ -48,3 +50,14 @@ def test_masking_leaves_work_numbers_and_ordinary_notes_alone() -> None:
 def test_an_address_without_a_label_is_masked_after_the_district() -> None:
     masked = mask_customer_data("1号客服、寄到广东省深圳市南山区科技园路8号2栋")
     assert masked == "1号客服、寄到广东省深圳市南山区****"
+
+
+def test_dunning_attempts_and_notes_read_in_the_memo_signed_and_round_trip_as_events() -> None:
+    at = datetime(2026, 11, 23, 2, 15, tzinfo=UTC)
+    attempt = DunningAttempt(at=at, result="已付款", work_no="1", name="张三")
+    note = OrderNote(at=at, text="特批优惠200元", work_no="80", name="李组长")
+    tz = ZoneInfo("Asia/Shanghai")
+    assert attempt.part(tz) == "催付：已付款（张三 11-23 10:15）"
+    assert note.part(tz) == "特批优惠200元（李组长 11-23 10:15）"
+    order = Order.from_events("A1", [attempt.event("A1", "tmall"), note.event("A1", None)])
+    assert (order.dunning, order.notes, order.platform) == ([attempt], [note], "tmall")
