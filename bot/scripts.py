@@ -24,7 +24,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
@@ -341,7 +341,7 @@ class ScriptBook:
         except TemplateSyntaxError as err:
             raise fail(err.lineno, f"模板语法错误：{err.message}") from None
         _check_unsafe(ast, shown)
-        declared = {v.name for v in header.variables}
+        declared = {v.name for v in header["variables"]}
         allowed = declared | set(GLOBALS) | set(self.env.globals)
         for unknown in sorted(meta.find_undeclared_variables(ast) - allowed):
             raise fail(
@@ -352,14 +352,7 @@ class ScriptBook:
         template = self.env.template_class.from_code(
             self.env, code, self.env.make_globals(None), None
         )
-        script = Script(
-            name=name,
-            title=header.title,
-            category=header.category,
-            keywords=header.keywords,
-            variables=header.variables,
-            template=template,
-        )
+        script = Script(name=name, template=template, **header)
         if rendered:
             return script
         samples = {v.name: v.sample or v.default or v.description for v in script.variables}
@@ -506,8 +499,9 @@ def _quoted(value: str) -> str:
     return f'"{value}"' if any(c.isspace() for c in value) else value
 
 
-@dataclass(frozen=True)
-class _Header:
+class _Header(TypedDict):
+    """The fields of a script its opening comment declares."""
+
     title: str
     category: str
     keywords: tuple[str, ...]
