@@ -177,14 +177,16 @@ async def on_button(update: Update, context: BotContext) -> None:
     handover = context.svc.handover
     pressed = handover.press(member, action, int(raw), context.svc.clock.now())
     await answer_query(query, pressed.answer, pressed.alert)
-    if pressed.changed is not None:
-        await handover.refresh_cards(pressed.changed)
-    if pressed.refresh_list:
-        await _refresh_pressed(update, handover)
+    if pressed.changed is None:
+        return
+    await handover.refresh_cards(pressed.changed)
+    message = query.message
+    if message is not None and [message.chat.id, message.message_id] not in pressed.changed.cards:
+        await _refresh_pressed(update, handover)  # a private list: not one of its posts
 
 
 async def _refresh_pressed(update: Update, handover: HandoverService) -> None:
-    """Re-render a private list message after one of its buttons was pressed."""
+    """Re-render a list message sent to one agent after one of its buttons was pressed."""
     query = update.callback_query
     message = query.message
     pressed = getattr(message, "reply_markup", None)
@@ -196,10 +198,7 @@ async def _refresh_pressed(update: Update, handover: HandoverService) -> None:
             number = int(str(button.callback_data).rsplit(":", 1)[1])
             if number not in numbers:
                 numbers.append(number)
-    private = message.chat.type == "private"
-    if len(numbers) <= 1 and not private:
-        return  # a card in the group: refresh_cards already updated it
-    listed = handover.pressed_list(numbers, mask=not private)
+    listed = handover.pressed_list(numbers, mask=message.chat.type != "private")
     if listed is None:
         return
     text, keyboard = listed
