@@ -157,6 +157,7 @@ class HandoverTimers:
             await self._post_list(key, items, True)
 
     async def _post_list(self, key: str, items: list[Item], again: bool) -> None:
+        """Post items as the shift's list under its login heading."""
         header = fmt.login_header(key, items, self.settings.shifts)
         await self.cards.post(key, items, header, self.time.now(), maybe_shown=again)
 
