@@ -244,7 +244,7 @@ def checked_in(
     lines.extend(brief(i, tz, mask=False) for i in items)
     plain = "\n".join(brief(i, tz) for i in items)
     group = (
-        f"交给 {label} 的交接共 {len(items)} 项，请在群里点【已接收】"
+        f"交给 {label} 的交接共 {len(items)} 项，请点下面的按钮接收"
         f"或发送 /handover ack <编号>：\n{plain}"
     )
     return "\n".join(lines), group
