@@ -105,6 +105,16 @@ async def test_pressing_a_button_in_the_list_redraws_the_whole_list_and_closed_i
     assert not [c for c in pressed if c.method == "sendMessage"]
 
 
+async def test_taking_over_several_items_of_a_list_by_command_edits_the_list_once(
+    bot: Harness,
+) -> None:
+    [post] = await login_posts(bot, NIGHT_ITEMS)
+    calls = await bot.send("2", "/handover ack 1 2")
+    [edit] = edits_of(post, calls)
+    assert edit.text.count("👌 已接收（2号 李四") == 2
+    assert labels(edit) == ["接收 #3", "处理 #3", "处理 #1", "处理 #2"]
+
+
 async def test_more_than_ten_items_are_split_into_lists_that_show_each_item_once(
     bot: Harness,
 ) -> None:

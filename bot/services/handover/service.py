@@ -163,6 +163,7 @@ class HandoverService:
     ) -> str:
         """Acknowledge (``ack``) or close (``done``) items by number; return one line each."""
         answers = []
+        changed = []
         for number in numbers:
             item = self.repo.get(number)
             if item is None:
@@ -177,7 +178,8 @@ class HandoverService:
             except UserError as err:
                 answers.append(str(err))
                 continue
-            await self.cards.refresh(item)
+            changed.append(item)
+        await self.cards.refresh_all(changed)  # items sharing a list: one edit for all
         return "\n".join(answers)
 
     def press(self, member: Member, action: str, number: int, now: datetime) -> Pressed:
