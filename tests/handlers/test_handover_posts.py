@@ -14,7 +14,7 @@ from bot.transport.local import Sent
 from tests.harness import Crash, Harness
 
 NIGHT_ITEMS = "/handover 客户问发票\n买家要求换货\n!急 补发赠品"
-TEXTS = {1: "客户问发票", 2: "买家要求换货", 3: "【急】补发赠品"}
+TEXTS = {1: "客户问发票", 2: "买家要求换货", 3: "补发赠品"}
 
 
 def posts(bot: Harness, calls: list[Sent] | None = None) -> list[Sent]:
@@ -31,7 +31,8 @@ def posts(bot: Harness, calls: list[Sent] | None = None) -> list[Sent]:
 
 def showing(bot: Harness, number: int, calls: list[Sent] | None = None) -> list[Sent]:
     """Return the posts that show item ``number``."""
-    return [c for c in posts(bot, calls) if f"#{number} {TEXTS[number]}" in c.text]
+    shown = re.compile(rf"#{number} (?:【[^】]*】)*{TEXTS[number]}")  # 【急】【顺延×1】 marks
+    return [c for c in posts(bot, calls) if shown.search(c.text)]
 
 
 def edits_of(post: Sent, calls: list[Sent]) -> list[Sent]:
@@ -77,7 +78,7 @@ async def test_the_items_for_a_shift_arrive_at_its_login_as_one_list_with_a_row_
     [post] = handover
     assert post.text.startswith("📋 交接班：白班 11-24 上班，共 3 项交接待接收，急件 1 项。")
     for number in TEXTS:
-        assert len([c for c in group if f"#{number} {TEXTS[number]}" in c.text]) == 1
+        assert len([c for c in group if f"{TEXTS[number]}\n" in c.text]) == 1
     assert labels(post) == ["接收 #3", "处理 #3", "接收 #1", "处理 #1", "接收 #2", "处理 #2"]
     assert rows(post) == [2, 2, 2]
 
@@ -161,8 +162,14 @@ async def test_an_item_written_after_the_login_gets_one_card_of_its_own(bot: Har
 
 def assert_each_shown_once_or_again_marked(bot: Harness) -> None:
     """Every item is in exactly one post, or in two and the second says it may repeat."""
+    assert_each_shown_once_or_again_marked_since(bot, None)
+
+
+def assert_each_shown_once_or_again_marked_since(bot: Harness, first: Sent | None) -> None:
+    """The same, counting only the posts from ``first`` on (None: all)."""
+    calls = bot.api.calls[bot.api.calls.index(first) :] if first else None
     for number in TEXTS:
-        shown = showing(bot, number)
+        shown = showing(bot, number, calls)
         assert len(shown) in (1, 2), (number, [c.text for c in shown])
         assert not shown[0].text.endswith(UNCONFIRMED)
         if len(shown) == 2:
@@ -195,6 +202,26 @@ async def test_a_kill_after_telegram_took_the_login_list_reposts_it_once_marked(
         await bot.advance("2026-11-24 09:30")
         assert len(posts(bot)) == 2  # never a third time
         bot.assert_clean()
+
+
+async def test_a_kill_after_telegram_took_a_rollover_list_reposts_it_once_marked(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path / "data", start="2026-11-23 23:00") as bot:
+        await bot.send("5", NIGHT_ITEMS)
+        await bot.advance("2026-11-24 17:00")
+
+        def die_after_the_list(call: Sent) -> None:
+            if call.method == "sendMessage" and "顺延给 晚班 11-24" in call.text:
+                bot.api.on_call = None
+                raise Crash
+
+        bot.api.on_call = die_after_the_list
+        assert await bot.kill_during("2026-11-24 17:30", lambda: None)
+        await bot.advance("2026-11-24 18:00")
+        rolled, again = posts(bot)[1:]
+        assert "顺延给 晚班 11-24" in rolled.text and again.text.endswith(UNCONFIRMED)
+        assert_each_shown_once_or_again_marked_since(bot, rolled)
 
 
 @pytest.mark.parametrize("kill_at", range(1, 21))
