@@ -106,6 +106,16 @@ async def test_pressing_a_button_in_the_list_redraws_the_whole_list_and_closed_i
     assert not [c for c in pressed if c.method == "sendMessage"]
 
 
+async def test_a_button_in_the_list_is_refused_to_an_agent_of_another_shift_and_nothing_changes(
+    bot: Harness,
+) -> None:
+    [post] = await login_posts(bot, NIGHT_ITEMS)
+    pressed = await bot.press("6", post, "接收 #1")
+    [answer] = [c for c in pressed if c.method == "answerCallbackQuery"]
+    assert "只有接班同事、交接人或组长可以操作" in answer.params["text"]
+    assert not edits_of(post, pressed) and not bot.svc.handover.repo.get(1).acked
+
+
 async def test_taking_over_several_items_of_a_list_by_command_edits_the_list_once(
     bot: Harness,
 ) -> None:
