@@ -186,19 +186,24 @@ def assert_each_shown_once_or_again_marked_since(bot: Harness, first: Sent | Non
             assert shown[1].text.endswith(UNCONFIRMED), shown[1].text
 
 
+async def die_after_telegram_took(bot: Harness, words: str, to: str) -> None:
+    """Advance to ``to``, killed right after Telegram took a message with ``words``; restart."""
+
+    def die(call: Sent) -> None:
+        if call.method == "sendMessage" and words in call.text:
+            bot.api.on_call = None
+            raise Crash
+
+    bot.api.on_call = die
+    assert await bot.kill_during(to, lambda: None)
+
+
 async def test_a_kill_after_telegram_took_the_login_list_reposts_it_once_marked(
     tmp_path: Path,
 ) -> None:
     async with Harness(tmp_path / "data", start="2026-11-23 23:00") as bot:
         await bot.send("5", NIGHT_ITEMS)
-
-        def die_after_the_list(call: Sent) -> None:
-            if call.method == "sendMessage" and "客户问发票" in call.text:
-                bot.api.on_call = None
-                raise Crash
-
-        bot.api.on_call = die_after_the_list
-        assert await bot.kill_during("2026-11-24 08:40", lambda: None)
+        await die_after_telegram_took(bot, "客户问发票", "2026-11-24 08:40")
         await bot.advance("2026-11-24 08:50")
         for number in TEXTS:
             assert len(showing(bot, number)) == 2
@@ -220,14 +225,7 @@ async def test_a_kill_after_telegram_took_a_rollover_list_reposts_it_once_marked
     async with Harness(tmp_path / "data", start="2026-11-23 23:00") as bot:
         await bot.send("5", NIGHT_ITEMS)
         await bot.advance("2026-11-24 17:00")
-
-        def die_after_the_list(call: Sent) -> None:
-            if call.method == "sendMessage" and "顺延给 晚班 11-24" in call.text:
-                bot.api.on_call = None
-                raise Crash
-
-        bot.api.on_call = die_after_the_list
-        assert await bot.kill_during("2026-11-24 17:30", lambda: None)
+        await die_after_telegram_took(bot, "顺延给 晚班 11-24", "2026-11-24 17:30")
         await bot.advance("2026-11-24 18:00")
         rolled, again = posts(bot)[1:]
         assert "顺延给 晚班 11-24" in rolled.text and again.text.endswith(UNCONFIRMED)
