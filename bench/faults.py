@@ -38,7 +38,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bot.persistence.storage as storage
-from bot.delivery import UNCONFIRMED, plain_text
+from bot.delivery import plain_text
+from bot.domain.text import UNCONFIRMED
 from bot.transport import local
 from tests.handlers.test_bad_input import BAD_INPUTS, english, snapshot
 from tests.harness import Harness

@@ -26,7 +26,7 @@ HELP = """控制台命令（以 : 开头，其余每行都是当前成员发给�
 :chat group|private        切换到团队群 / 与机器人的私聊
 :photo <路径> [说明]        发送图片（可带说明，如 /checkin）
 :file <路径> [说明]         以文件形式发送
-:press <按钮文字>           点击机器人最近一条消息上的按钮
+:press <按钮文字>           点击团队群或自己私聊里最近一条带该按钮的消息
 :inline <关键词>            在任意聊天里输入 @机器人 关键词（内联模式）
 :now                       显示模拟时间
 :time <YYYY-MM-DD HH:MM>   把模拟时钟拨到该时刻，途中到期的提醒依次送出
@@ -189,10 +189,14 @@ class Console:
 
     async def _meta_press(self, rest: str) -> None:
         # Look at the messages as they are now: an edit that removed the buttons removes them
-        # here too, as it does in Telegram.
+        # here too, as it does in Telegram. Only in the team chat and the acting member's own
+        # private chat: nobody sees the buttons of another member's private chat.
+        visible = (self.settings.team_chat, self.actor.person.user_id)
         for message in sorted(
             self.api.messages.values(), key=lambda m: m["message_id"], reverse=True
         ):
+            if message["chat"]["id"] not in visible:
+                continue
             rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
             button = next((b for row in rows for b in row if b.get("text") == rest), None)
             if button is None or "callback_data" not in button:

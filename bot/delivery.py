@@ -26,7 +26,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.members import Member, Role
-from bot.domain.text import TELEGRAM_LIMIT, split_message
+from bot.domain.text import TELEGRAM_LIMIT, split_message, unconfirmed
 from bot.persistence.members import MemberRepo
 from bot.persistence.timers import Notification, OutboxRepo
 from bot.services.messenger import Keyboard, Posted
@@ -340,8 +340,6 @@ class Delivery:
 
 
 DIGEST_LINE = 90  # characters kept of each reminder in a digest
-# Telegram may already have shown it: a crash between sending and marking, or a timeout.
-UNCONFIRMED = "（可能重复：上次发送未能确认送达）"
 
 
 def _body(notes: list[tuple[Notification, bool]]) -> str:
@@ -349,7 +347,7 @@ def _body(notes: list[tuple[Notification, bool]]) -> str:
     for note, late in notes:
         text = html.escape(note.text)
         text = f"【补发】{text}" if late else text
-        lines.append(f"{text}{UNCONFIRMED}" if note.unconfirmed else text)
+        lines.append(unconfirmed(text) if note.unconfirmed else text)
     if len(lines) == 1:
         return lines[0]
     full = f"🔔 共 {len(lines)} 条提醒\n\n" + "\n\n".join(lines)

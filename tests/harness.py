@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ def example_raw() -> dict[str, Any]:
 def local_time(text: str, settings: Settings) -> datetime:
     """Return ``YYYY-MM-DD HH:MM`` as an aware datetime in the team's timezone."""
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=settings.timezone)
+
+
+class Crash(BaseException):
+    """Stands for the process being killed (nothing after it runs)."""
 
 
 class Harness:
@@ -82,6 +87,21 @@ class Harness:
     async def __aexit__(self, *exc: object) -> None:
         await self.app.post_shutdown(self.app)
         await self.app.shutdown()
+
+    async def kill_during(self, to: str, disarm: Callable[[], None]) -> bool:
+        """Advance to ``to`` unless a ``Crash`` kills the process on the way; start again.
+
+        ``disarm`` removes the fault before the new start. Return whether the process died.
+        """
+        try:
+            await self.advance(to)
+        except Crash:
+            died = True
+        else:
+            died = False
+        disarm()
+        await self.restart()
+        return died
 
     async def restart(self) -> None:
         """Stop the application and build a new one over the same data folder and clock."""

@@ -236,9 +236,16 @@ class Item:
     assignee: str | None = None
     rollovers: int = 0
     posted_for: str | None = None
+    # Set before a post is handed to Telegram, cleared when its message is recorded: found
+    # set at start, the post may or may not have been shown, so it goes again marked.
+    posting_for: str | None = None
+    posting_at: datetime | None = None
     alerted_for: str | None = None
     escalated: bool = False
     cards: list[list[int]] = field(default_factory=list)  # [chat_id, message_id] posted
+    # The live card's message: its heading ("" for an item's own card) and the items it lists.
+    card_header: str = ""
+    card_ids: list[int] = field(default_factory=list)
     log: list[dict[str, str]] = field(default_factory=list)
 
     @property

@@ -7,8 +7,12 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.handover import Item, occ_from_key, occ_key
 from bot.domain.shifts import Shift, ShiftOccurrence
-from bot.domain.text import mask_phones
+from bot.domain.text import TELEGRAM_LIMIT, mask_phones
 from bot.domain.times import parse_iso
+
+MOVED = "（已重新发出，请在最新消息中操作）"
+LIST_ITEMS = 10  # items in one list message: ten rows of buttons still fit a phone screen
+LIST_CHARS = 3000  # a list's length when posted: room under 4096 for statuses added later
 
 
 def occ_label(key: str, shifts: tuple[Shift, ...]) -> str:
@@ -127,7 +131,51 @@ def refusal(item: Item, shifts: tuple[Shift, ...]) -> str:
 
 def retired_card(item: Item, tz: ZoneInfo, shifts: tuple[Shift, ...]) -> str:
     """Return what an earlier card of an item turns into once a newer one was posted."""
-    return card(item, tz, shifts, mask=True) + "\n（已重新发出，请在最新消息中操作）"
+    return f"{card(item, tz, shifts, mask=True)}\n{MOVED}"
+
+
+def post(
+    header: str, shown: list[tuple[Item, bool]], tz: ZoneInfo, shifts: tuple[Shift, ...]
+) -> str:
+    """Return a post in the team chat: an item's own card, or a heading over a list of items.
+
+    ``shown`` pairs each item with whether this message is still the one it is live in; an
+    item posted again since then points to its newest message.
+    """
+    if not header:
+        item, live = shown[0]
+        text = card(item, tz, shifts) if live else retired_card(item, tz, shifts)
+    else:
+        lines = [header]
+        for item, live in shown:
+            lines.append(brief(item, tz))
+            if not live:
+                lines.append(f"   {MOVED}")
+        text = "\n".join(lines)
+    # Long closing notes can only grow a posted list: never past what Telegram takes.
+    return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 1] + "…"
+
+
+def post_parts(
+    header: str, key: str, items: list[Item], tz: ZoneInfo, shifts: tuple[Shift, ...]
+) -> list[tuple[str, list[Item]]]:
+    """Split a list post into messages of at most LIST_ITEMS items and LIST_CHARS characters.
+
+    Return each message's heading and items: the first carries ``header``, the others say
+    that they continue it.
+    """
+    more = f"📋 {occ_label(key, shifts)} 的交接（续）："
+    parts: list[tuple[str, list[Item]]] = []
+    heading, current, size = header, [], len(header)
+    for item in items:
+        entry = len(brief(item, tz)) + 1
+        if current and (len(current) == LIST_ITEMS or size + entry > LIST_CHARS):
+            parts.append((heading, current))
+            heading, current, size = more, [], len(more)
+        current.append(item)
+        size += entry
+    parts.append((heading, current))
+    return parts
 
 
 def reminder(occ: ShiftOccurrence, tz: ZoneInfo) -> str:
@@ -148,7 +196,7 @@ def login_header(key: str, items: list[Item], shifts: tuple[Shift, ...]) -> str:
     )
     return (
         f"📋 交接班：{occ_label(key, shifts)} 上班，共 {len(items)} 项交接待接收{extra}。\n"
-        "请接班同事逐项点【已接收】，处理完点【已处理】"
+        "请接班同事逐项点【接收 #编号】，处理完点【处理 #编号】"
         "（或发送 /handover done <编号> [说明]）。"
     )
 
@@ -196,7 +244,7 @@ def checked_in(
     lines.extend(brief(i, tz, mask=False) for i in items)
     plain = "\n".join(brief(i, tz) for i in items)
     group = (
-        f"交给 {label} 的交接共 {len(items)} 项，请在群里点【已接收】"
+        f"交给 {label} 的交接共 {len(items)} 项，请点下面的按钮接收"
         f"或发送 /handover ack <编号>：\n{plain}"
     )
     return "\n".join(lines), group

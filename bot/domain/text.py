@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 TELEGRAM_LIMIT = 4096
+# Telegram may already have shown it: a crash between sending and recording, or a timeout.
+UNCONFIRMED = "（可能重复：上次发送未能确认送达）"
 
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
@@ -36,6 +38,11 @@ def _pieces(text: str, limit: int) -> list[str]:
             line = line[limit:]
         pieces.append(line)
     return pieces
+
+
+def unconfirmed(text: str) -> str:
+    """Return a message sent again after an unconfirmed try, marked as a possible repeat."""
+    return f"{text}\n{UNCONFIRMED}" if "\n" in text else f"{text}{UNCONFIRMED}"
 
 
 def mask_phones(text: str) -> str:

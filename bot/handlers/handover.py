@@ -51,8 +51,8 @@ USAGE = (
     "/handover <事项> — 每行一项，交给下一班；急件加 !急，可写 订单号：… 客户：…\n"
     "/handover 无 — 本班没有需要交接的事项\n"
     "/handover — 查看未完成的交接事项\n"
-    "/handover ack <编号> — 接收（也可点【已接收】）\n"
-    "/handover done <编号> [说明] — 处理完毕（也可点【已处理】）\n"
+    "/handover ack <编号> — 接收（也可点【已接收】或清单里的【接收 #编号】）\n"
+    "/handover done <编号> [说明] — 处理完毕（也可点【已处理】或【处理 #编号】）\n"
     "/handover reassign <编号> <工号> — 转交给某位同事\n"
     "/handover history [日期] — 查看某天的交接记录（如 11-23、昨天）\n"
     "例如：/交接 !急 客户：小王 订单号：3344556677889 要求今晚改地址"
@@ -177,14 +177,16 @@ async def on_button(update: Update, context: BotContext) -> None:
     handover = context.svc.handover
     pressed = handover.press(member, action, int(raw), context.svc.clock.now())
     await answer_query(query, pressed.answer, pressed.alert)
-    if pressed.changed is not None:
-        await handover.refresh_cards(pressed.changed)
-    if pressed.refresh_list:
-        await _refresh_pressed(update, handover)
+    if pressed.changed is None:
+        return
+    await handover.refresh_cards(pressed.changed)
+    message = query.message
+    if message is not None and [message.chat.id, message.message_id] not in pressed.changed.cards:
+        await _refresh_pressed(update, handover)  # a private list: not one of its posts
 
 
 async def _refresh_pressed(update: Update, handover: HandoverService) -> None:
-    """Re-render a private list message after one of its buttons was pressed."""
+    """Re-render a list message sent to one agent after one of its buttons was pressed."""
     query = update.callback_query
     message = query.message
     pressed = getattr(message, "reply_markup", None)
@@ -196,10 +198,7 @@ async def _refresh_pressed(update: Update, handover: HandoverService) -> None:
             number = int(str(button.callback_data).rsplit(":", 1)[1])
             if number not in numbers:
                 numbers.append(number)
-    private = message.chat.type == "private"
-    if len(numbers) <= 1 and not private:
-        return  # a card in the group: refresh_cards already updated it
-    listed = handover.pressed_list(numbers, mask=not private)
+    listed = handover.pressed_list(numbers, mask=message.chat.type != "private")
     if listed is None:
         return
     text, keyboard = listed

@@ -7,6 +7,7 @@ the moment it is closed.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +28,7 @@ expect_shape(
         "meta": {"name": str},
     },
 )
-_MOMENTS = ("created_at", "ack_due", "urgent_due", "acked_at", "done_at")
+_MOMENTS = ("created_at", "ack_due", "urgent_due", "acked_at", "done_at", "posting_at")
 _FIELDS = {f.name for f in fields(Item)}
 
 
@@ -48,6 +49,7 @@ def from_doc(doc: dict[str, Any]) -> Item:
             data[name] = parse_iso(data[name])
     data["log"] = [dict(e) for e in data.get("log", [])]
     data["cards"] = [list(c) for c in data.get("cards", [])]
+    data["card_ids"] = list(data.get("card_ids", []))
     return Item(**data)
 
 
@@ -65,6 +67,7 @@ class HandoverRepo:
         self._items = db.table("items")
         self._items.index("id")
         self._items.index("to_occ")
+        self._items.index("posting_for")
         self._written = db.table("written")
         self._written.index("occ")
         self._written.index("who", lambda d: (d.get("occ"), d.get("member_id")))
@@ -93,6 +96,44 @@ class HandoverRepo:
             self._items.update(to_doc(item), doc_ids=ids)
         else:
             self._items.insert(to_doc(item))
+
+    def mark_posting(self, numbers: list[int], occ: str, at: datetime) -> None:
+        """Record, in one write, that a post of these items for ``occ`` is being sent."""
+        self._update(numbers, {"posting_for": occ, "posting_at": iso(at)})
+
+    def mark_posted(
+        self, numbers: list[int], occ: str, message: list[int], header: str, listed: list[int]
+    ) -> None:
+        """Record, in one write, the message that shows these items for ``occ``.
+
+        ``message`` is [chat_id, message_id]; ``header`` and ``listed`` are its heading and
+        every item it shows, so the whole message can be shown again when one of them changes.
+        """
+        fields = {
+            "cards": [message],
+            "posted_for": occ,
+            "posting_for": None,
+            "posting_at": None,
+            "card_header": header,
+            "card_ids": listed,
+        }
+        self._update(numbers, fields)
+
+    def _update(self, numbers: list[int], fields: dict[str, Any]) -> None:
+        """Set the same fields on several items in one write (each gets its own copy)."""
+        ids = sorted({i for n in numbers for i in self._items.ids_by("id", n)})
+        if ids:
+            self._items.update(lambda doc: doc.update(deepcopy(fields)), doc_ids=ids)
+
+    def posting(self, occ: str) -> list[Item]:
+        """Return the open items marked as being posted for ``occ``, by number."""
+        return sorted(
+            (from_doc(d) for d in self._items.search_by("posting_for", occ)), key=lambda i: i.id
+        )
+
+    def posting_occs(self) -> list[str]:
+        """Return the shifts some open item is marked as being posted for."""
+        return sorted(str(occ) for occ in self._items.values_of("posting_for") if occ)
 
     def get(self, number: int) -> Item | None:
         """Return an open item by number."""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from telegram.error import TimedOut
 
-from bot.delivery import UNCONFIRMED
+from bot.domain.text import UNCONFIRMED
 from bot.transport.local import LocalRequest, Sent
 from tests.harness import Harness, example_raw
 

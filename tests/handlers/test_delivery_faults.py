@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import UNCONFIRMED
+from bot.domain.text import UNCONFIRMED
 from bot.persistence.timers import OutboxRepo
 from bot.transport.local import Sent
 from tests.harness import Harness

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from telegram.error import TimedOut
 
-from bot.delivery import UNCONFIRMED
+from bot.domain.text import UNCONFIRMED
 from bot.transport.local import LocalRequest
 from tests.handlers.test_checkin import LEAD, lead_texts, sample
 from tests.handlers.test_handover import answers, cards, repo

@@ -492,7 +492,9 @@ async def test_a_full_day_of_handover(bot: Harness) -> None:
     ]
     morning = await bot.advance("2026-11-24 08:40")
     assert any("顺延 2 项" in t for t in bot.texts(morning))
-    assert len(cards(morning)) == 2
+    [listed] = cards(morning)  # one message for the shift: the heading and both items
+    assert "#2 【顺延×1】" in listed.text and "#3 【顺延×1】" in listed.text
+    assert [b["text"] for b in listed.buttons] == ["接收 #2", "处理 #2", "接收 #3", "处理 #3"]
     lead = await bot.advance("2026-11-24 08:55")
     [alert] = [t for t in bot.texts(lead) if "交接未接收提醒（白班 11-24）" in t]
     assert "李组长" in alert

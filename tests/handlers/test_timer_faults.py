@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import pytest
 
 import bot.persistence.storage as storage
-from tests.harness import Harness
-
-
-class Crash(BaseException):
-    """Stands for the process being killed (nothing after it runs)."""
+from tests.harness import Crash, Harness
 
 
 @pytest.mark.parametrize("kill_at", range(1, 7))
@@ -33,10 +28,7 @@ async def test_a_kill_at_any_write_of_the_deadline_work_still_chases_every_missi
             real(path, text)
 
         monkeypatch.setattr(storage, "write_atomically", dying)
-        with contextlib.suppress(Crash):
-            await bot.advance("2026-11-23 08:51")
-        monkeypatch.setattr(storage, "write_atomically", real)
-        await bot.restart()
+        await bot.kill_during("2026-11-23 08:51", monkeypatch.undo)
         await bot.advance("2026-11-23 09:00")
         chased = [t for t in bot.texts() if "还没有收到您的截图" in t]
         for name in ("李四", "王五"):

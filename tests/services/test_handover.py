@@ -14,6 +14,7 @@ from bot.domain.errors import UserError
 from bot.domain.handover import Draft, Item
 from bot.domain.members import Member
 from bot.domain.shifts import ShiftOccurrence
+from bot.domain.text import UNCONFIRMED
 from bot.persistence.handover import HandoverRepo
 from bot.persistence.members import MemberRepo
 from bot.persistence.roster import RosterRepo
@@ -23,6 +24,7 @@ from bot.scheduling import Scheduler
 from bot.services.handover import HandoverService
 from bot.services.messenger import Keyboard, Posted
 from bot.services.roster import Roster
+from tests.harness import Crash
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 TEAM_CHAT = -1001000000001
@@ -154,6 +156,36 @@ async def test_items_written_after_the_login_are_posted_at_once_with_a_later_ale
     assert item is not None and item.posted_for == "night:2026-11-23" and len(item.cards) == 1
     alerts = world.scheduler.timers.pending("handover:alert:night:2026-11-23:")
     assert [t.due for t in alerts] == [world.at("2026-11-23 17:05")]
+
+
+class DyingMessenger(FakeMessenger):
+    """Telegram takes the message, then the process dies before the bot hears back."""
+
+    async def to_chat(
+        self, chat_id: int, text: str, keyboard: Keyboard | None = None
+    ) -> Posted | None:
+        self._posted("to_chat", chat_id, text, keyboard)
+        raise Crash
+
+
+async def test_a_card_sent_just_before_a_kill_is_posted_again_at_start_saying_it_may_repeat(
+    tmp_path: Path,
+) -> None:
+    world = World(tmp_path / "data", "2026-11-23 16:50")
+    world.service.cards.messenger = DyingMessenger()
+    written = world.service.write(world.member("2"), [Draft("客户问发票")], world.now(), True)
+    with pytest.raises(Crash):
+        await world.service.announce(written)
+    again = World(tmp_path / "data", "2026-11-23 16:51")  # the next start
+    again.service.register_timers()
+    await again.scheduler.run_due()
+    [(_, chat, text, keyboard)] = again.messenger.of("to_chat")
+    assert chat == TEAM_CHAT and "#1 客户问发票" in text and text.endswith(UNCONFIRMED)
+    assert keyboard is not None
+    item = again.repo.get(1)
+    assert item is not None and item.cards == [[TEAM_CHAT, 1]] and item.posting_for is None
+    await again.scheduler.run_due()
+    assert len(again.messenger.of("to_chat")) == 1
 
 
 def test_a_shift_with_nobody_on_duty_is_skipped_when_writing(world: World) -> None:

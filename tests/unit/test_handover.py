@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config.handover import DEFAULT_URGENT_MARKS
+from bot.domain import handover_text as fmt
 from bot.domain.errors import UserError
 from bot.domain.handover import (
     Item,
@@ -25,6 +26,7 @@ from bot.domain.handover import (
 )
 from bot.domain.members import Member, Role
 from bot.domain.shifts import Shift, ShiftOccurrence
+from bot.domain.text import TELEGRAM_LIMIT
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = Shift("day", "白班", time(8, 40), time(8, 50), time(17, 30))
@@ -245,3 +247,25 @@ def test_only_the_receiving_shift_the_assignee_or_a_lead_may_take_an_item_over()
     assert not item.may_acknowledge(AGENT, on_receiving_shift=True)
     assert item.may_acknowledge(other, on_receiving_shift=True)
     assert item.ack_due == at("2026-11-23 17:25")
+
+
+# ---- posts in the team chat ---------------------------------------------------------------
+
+
+def test_a_long_list_is_split_by_length_and_every_item_is_in_exactly_one_part() -> None:
+    items = [make_item(id=n, text=f"第{n}项" + "字" * 290) for n in range(1, 11)]
+    parts = fmt.post_parts("📋 交接班：晚班 11-23 上班", "night:2026-11-23", items, TZ, SHIFTS)
+    assert len(parts) == 2
+    assert parts[0][0] == "📋 交接班：晚班 11-23 上班"
+    assert parts[1][0] == "📋 晚班 11-23 的交接（续）："
+    assert [i.id for _, part in parts for i in part] == list(range(1, 11))
+    for heading, part in parts:
+        assert len(fmt.post(heading, [(i, True) for i in part], TZ, SHIFTS)) <= fmt.LIST_CHARS
+
+
+def test_a_list_shows_items_posted_again_elsewhere_as_moved_and_never_exceeds_telegram() -> None:
+    moved, live = make_item(id=1, rollovers=1), make_item(id=2, done_note="说明" * 3000)
+    live.close(5, "5号 赵六", at("2026-11-23 18:00"), live.done_note)
+    text = fmt.post("📋 交接班：晚班 11-23 上班", [(moved, False), (live, True)], TZ, SHIFTS)
+    assert "#1 【顺延×1】客户问尺码\n   2号 李四 写 · ⏳ 待接收\n   （已重新发出" in text
+    assert len(text) == TELEGRAM_LIMIT and text.endswith("…")

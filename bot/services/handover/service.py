@@ -50,12 +50,11 @@ class Written:
 
 @dataclass(frozen=True)
 class Pressed:
-    """What a pressed 已接收/已处理 button answers, and what to refresh afterwards."""
+    """What a pressed 已接收/已处理 button answers, and which item to show anew afterwards."""
 
     answer: str
     alert: bool = False  # shown as a dialog: the press was refused or found nothing
-    changed: Item | None = None  # its cards show the new state
-    refresh_list: bool = False  # the pressed list message is re-rendered
+    changed: Item | None = None  # its post and the pressed message show its state
 
 
 @dataclass
@@ -144,7 +143,7 @@ class HandoverService:
         """Post items written after their shift's login at once, and check on them later."""
         if not written.started:
             return  # posted at the login
-        await self.cards.post(written.target, written.items, None)
+        await self.cards.post(written.target, written.items, None, self.time.now())
         self.timers.alert_later(written.target, max(i.ack_due for i in written.items))
 
     def nothing(self, member: Member, now: datetime) -> str:
@@ -164,6 +163,7 @@ class HandoverService:
     ) -> str:
         """Acknowledge (``ack``) or close (``done``) items by number; return one line each."""
         answers = []
+        changed = []
         for number in numbers:
             item = self.repo.get(number)
             if item is None:
@@ -178,7 +178,8 @@ class HandoverService:
             except UserError as err:
                 answers.append(str(err))
                 continue
-            await self.cards.refresh(item)
+            changed.append(item)
+        await self.cards.refresh_all(changed)  # items sharing a list: one edit for all
         return "\n".join(answers)
 
     def press(self, member: Member, action: str, number: int, now: datetime) -> Pressed:
@@ -188,15 +189,15 @@ class HandoverService:
             closed = self.repo.find_closed(number)
             if closed is None:
                 return Pressed(f"找不到交接 #{number}。", alert=True)
-            return Pressed(f"#{number} 已由 {closed.done_by} 处理过了。", refresh_list=True)
+            return Pressed(f"#{number} 已由 {closed.done_by} 处理过了。", changed=closed)
         try:
             text = self._apply(member, item, action, "", now)
         except UserError as err:
             return Pressed(str(err), alert=True)
-        return Pressed(text, changed=item, refresh_list=True)
+        return Pressed(text, changed=item)
 
     async def refresh_cards(self, item: Item) -> None:
-        """Show an item's new state on every card posted for it."""
+        """Show an item's new state in the team chat message it is live in."""
         await self.cards.refresh(item)
 
     def _apply(self, member: Member, item: Item, action: str, note: str, now: datetime) -> str:

@@ -5,11 +5,14 @@ Timers per shift occurrence (planned ahead, keyed by kind and occurrence):
 (login + ack_alert_after, plus one per batch written or rolled over after login) and
 ``handover:rollover`` (end). Per item: ``handover:urgent`` (urgent_after past the later of
 writing and the receiving shift's login). Every job re-reads the items and acts only on
-what is still open, so running one twice is harmless.
+what is still open, so running one twice is harmless. At start, ``handover:repost`` (now)
+posts again, marked 可能重复, the items a stop caught between marking a post and recording
+its message.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +29,8 @@ from bot.scheduling import Scheduler
 from bot.services.handover.cards import Cards
 from bot.services.handover.shifts import receiving_occurrence
 from bot.services.roster import Roster
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,13 +50,24 @@ class HandoverTimers:
         return self.settings.handover
 
     def register(self) -> None:
-        """Give the scheduler the handover timer jobs and the planner."""
+        """Give the scheduler the handover jobs and the planner; resume interrupted posts."""
         self.scheduler.on("handover:remind", self.remind)
         self.scheduler.on("handover:post", self.post_due)
         self.scheduler.on("handover:alert", self.alert)
         self.scheduler.on("handover:rollover", self.rollover)
         self.scheduler.on("handover:urgent", self.escalate)
+        self.scheduler.on("handover:repost", self.repost)
         self.scheduler.add_planner(self.plan)
+        self._resume_posts()
+
+    def _resume_posts(self) -> None:
+        """At start: posts a stop interrupted between marking and recording go out again."""
+        now = self.time.now()
+        for key in self.repo.posting_occs():
+            log.warning("handover items for %s were being posted when the bot stopped", key)
+            self.scheduler.at(
+                "handover:repost", now, key=f"handover:repost:{key}", payload={"occ": key}
+            )
 
     # ---- storing timers -------------------------------------------------------------------
 
@@ -129,7 +145,21 @@ class HandoverTimers:
         items = [i for i in self.repo.for_target(key) if i.posted_for != key]
         if not items:
             return  # nothing handed over, or already posted when written after login
-        await self.cards.post(key, items, fmt.login_header(key, items, self.settings.shifts))
+        # Run again after a stop: an item marked as being posted may have been shown.
+        again = any(i.posting_for == key for i in items)
+        await self._post_list(key, items, again)
+
+    async def repost(self, timer: Timer, late: bool) -> None:
+        """Post again, marked as a possible repeat, items whose post a stop interrupted."""
+        key = str(timer.payload.get("occ", ""))
+        items = self.repo.posting(key)
+        if items:
+            await self._post_list(key, items, True)
+
+    async def _post_list(self, key: str, items: list[Item], again: bool) -> None:
+        """Post items as the shift's list under its login heading."""
+        header = fmt.login_header(key, items, self.settings.shifts)
+        await self.cards.post(key, items, header, self.time.now(), maybe_shown=again)
 
     async def alert(self, timer: Timer, late: bool) -> None:
         """Tell the lead, once, which items a shift has not acknowledged or carries over."""
@@ -165,16 +195,18 @@ class HandoverTimers:
         if items:
             nxt = receiving_occurrence(self.roster, occ, now)
             target = occ_key(nxt)
+            started = nxt.start(tz) <= now
             for item in items:  # all saved before the first await, so no press is overwritten
                 item.roll_over(target, nxt.start(tz), now, self.conf.ack_alert_after)
+                if started:  # posted below; a stop before its message is recorded reposts it
+                    item.posting_for, item.posting_at = target, now
                 self.repo.save(item)
-            if nxt.start(tz) > now:
-                for item in items:  # reposted at the next login; until then the cards say 顺延
-                    await self.cards.refresh(item)
+            if not started:  # reposted at the next login; until then the posts say 顺延
+                await self.cards.refresh_all(items)
                 self.ensure(nxt, now)
-            else:  # reposted now: retiring the old cards is their one edit
+            else:  # reposted now: retiring the old posts is their one edit
                 header = fmt.rollover_header(key, target, len(items), self.settings.shifts)
-                await self.cards.post(target, items, header)
+                await self.cards.post(target, items, header, now)
                 self.alert_later(target, max(i.ack_due for i in items))
         self.repo.archive_written(occ.day - timedelta(days=3))
 
