@@ -172,12 +172,14 @@ async def bench_commands(root: Path) -> dict[str, Any]:
 
 
 async def bench_lists(root: Path) -> dict[str, Any]:
-    """Time /mine, /due, /due 明天, /overdue (and /overdue 2 where it exists), interleaved."""
+    """Time /mine, /due, /due 明天, /overdue (and /overdue 2 where it exists), interleaved,
+    beside a command answered with its usage line (the harness and handler alone)."""
     harness = Harness(root / "lists", start=START)
     seed(harness.data_dir, harness.clock.now(), None, spread=True)
     harness = Harness(root / "lists", start=START)
     await harness.__aenter__()
     commands = {
+        "anchor_usage_reply": ("2", "/due 后天"),  # the same path with no list: the floor
         "mine": ("2", "/mine"),
         "due": ("2", "/due"),
         "due_tomorrow": ("2", "/due 明天"),
