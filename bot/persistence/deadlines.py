@@ -319,6 +319,7 @@ class ItemRepo:
 
 
 def _owner_due(doc: Doc) -> tuple[int, str]:
+    """Order the items by owner, then due time."""
     return doc["owner"], doc["due"]
 
 

@@ -392,8 +392,8 @@ KeyFunction = Callable[[Mapping[str, Any]], Hashable]
 class _Index:
     """One index: value → document ids, and each document's value to undo it.
 
-    An ordered index also keeps (value, id) pairs sorted, for ranges; documents whose value
-    is None are left out of the order.
+    An ordered index keeps (value, id) pairs sorted instead, for ranges; documents whose
+    value is None are left out of it.
     """
 
     def __init__(self, key: KeyFunction, ordered: bool = False) -> None:
@@ -404,29 +404,32 @@ class _Index:
 
     def add(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         value = self.key(doc)
-        self.ids.setdefault(value, set()).add(doc_id)
         self.value_of[doc_id] = value
-        if self.order is not None and value is not None:
+        if self.order is None:
+            self.ids.setdefault(value, set()).add(doc_id)
+        elif value is not None:
             insort(self.order, (value, int(doc_id)))
 
     def drop(self, doc_id: str) -> None:
         if doc_id not in self.value_of:
             return
         value = self.value_of.pop(doc_id)
+        if self.order is not None:
+            if value is not None:
+                del self.order[bisect_left(self.order, (value, int(doc_id)))]
+            return
         ids = self.ids[value]
         ids.discard(doc_id)
         if not ids:
             del self.ids[value]
-        if self.order is not None and value is not None:
-            del self.order[bisect_left(self.order, (value, int(doc_id)))]
 
 
 class IndexedTable(Table):
     """A TinyDB table whose writes cost what they change and whose lookups never scan.
 
     ``index(name, key)`` declares an index over a field (or any function of a document);
-    ``get_by`` / ``search_by`` / ``ids_by`` then answer from it; an ordered one also answers
-    ``range_by``. Indexes are kept up to date by every write through this table and rebuilt
+    ``get_by`` / ``search_by`` / ``ids_by`` then answer from it (from an ordered one,
+    ``range_by``). Indexes are kept up to date by every write through this table and rebuilt
     when the storage reloads from disk.
     """
 
@@ -439,7 +442,7 @@ class IndexedTable(Table):
 
     def index(self, name: str, key: KeyFunction | None = None, ordered: bool = False) -> None:
         """Declare an index ``name`` over ``key(doc)`` (default: the field ``name``);
-        ``ordered`` keeps it sorted too, for :meth:`range_by` (its values must compare)."""
+        ``ordered`` keeps it sorted instead, for :meth:`range_by` (its values must compare)."""
         if name not in self._keys:
             self._keys[name] = (key or (lambda doc: doc.get(name)), ordered)
             self._indexed_at = None
