@@ -165,6 +165,7 @@ class ItemRepo:
             table.index("refcf", lambda d: str(d.get("ref", "")).casefold())
             # Stored moments are UTC ISO strings: their order is the order of the times.
             table.index("due", ordered=True)
+            table.index("next_at", lambda d: d.get("next_at") or None, ordered=True)
             table.index("owner_due", _owner_due, ordered=True)
             table.index("waiting", _waiting, ordered=True)
             table.index("waiting_owner", _waiting_owner, ordered=True)
@@ -278,13 +279,14 @@ class ItemRepo:
 
     def reached(self, moment: datetime) -> list[DeadlineItem]:
         """Return the open items whose next rung is due by ``moment``."""
-        # Stored moments are UTC ISO strings: comparing them is comparing times.
-        limit = iso(moment)
-        return [from_doc(d) for d in self._docs() if d.get("next_at") and d["next_at"] <= limit]
+        # up to and including ``moment``: the first string after its ISO form is it + "\0"
+        limit = iso(moment) + "\0"
+        return self.load(i for s in self._shards for _, i in s.range_by("next_at", None, limit))
 
     def soonest_rung(self) -> datetime | None:
         """Return the earliest moment an open item's next rung is due (None: none is)."""
-        soonest = min((d["next_at"] for d in self._docs() if d.get("next_at")), default=None)
+        firsts = (s.range_by("next_at")[:1] for s in self._shards)
+        soonest = min((at for first in firsts for at, _ in first), default=None)
         return parse_iso(soonest) if soonest else None
 
     def close(self, item: DeadlineItem) -> None:

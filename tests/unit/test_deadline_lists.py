@@ -1,4 +1,5 @@
-"""The indexes behind /mine, /due and /overdue: the same answers as reading every open item."""
+"""The indexes behind /mine, /due, /overdue and the reminder tick: the same answers as
+reading every open item."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ KINDS = (DUNNING, FOLLOWUP, TICKET)
 
 
 def new_item(n: int) -> DeadlineItem:
-    """Return item n: owners and kinds in turn, due times spread over two days, some equal."""
+    """Return item n: owners and kinds in turn, due times spread over two days, some equal,
+    three in four with a reminder still to send."""
     due = T0 + timedelta(hours=(n * 7) % 48)
     return DeadlineItem(
         kind=KINDS[n % 3],
@@ -30,6 +32,7 @@ def new_item(n: int) -> DeadlineItem:
         created=T0,
         received=T0,
         due=due,
+        next_at=due - timedelta(minutes=30) if n % 4 else None,
     )
 
 
@@ -63,6 +66,12 @@ def assert_lists_match(repo: ItemRepo) -> None:
     due = [i for i in repo.all() if start <= i.due < end]
     assert repo.due_between(start, end, 99) == order(due)
     assert repo.due_between(start, end, 0).ids == []
+    rungs = [i for i in repo.all() if i.next_at is not None]
+    assert repo.soonest_rung() == min(i.next_at for i in rungs)
+    edge = sorted(i.next_at for i in rungs)[len(rungs) // 2]  # a rung due exactly then
+    reached = sorted(i.id for i in rungs if i.next_at <= edge)
+    assert sorted(i.id for i in repo.reached(edge)) == reached
+    assert edge in {i.next_at for i in repo.reached(edge)}
     owners = {i.owner for i in late}
     assert repo.late_owners(NOW) == {
         who: (
