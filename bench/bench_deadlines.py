@@ -1,7 +1,9 @@
 """Benchmark of the deadlines feature: command latency, start-up, and a burst of 500 dues.
 
-Run: .venv/bin/python bench/bench_deadlines.py [--burst]   (offline, in-process, on the demo team;
---burst: only the burst of due reminders, with the longest event loop block)
+Run: .venv/bin/python bench/bench_deadlines.py [--burst | --lists]   (offline, in-process, on
+the demo team; --burst: only the burst of due reminders, with the longest event loop block;
+--lists: only the lists /mine, /due, /overdue over items due from three days ago to four
+days ahead, about 2,100 of them overdue)
 Stores 5,000 open items (each with its one pending timer) and 100,000 closed ones, then
 measures /unpaid and /mine (p50/p95), the start-up including the schedule rebuild, and
 500 items falling due in the same minute.
@@ -86,19 +88,25 @@ def stored_item(item_id: int, owner: int, due: datetime, now: datetime) -> dict[
     }
 
 
-def seed(data: Path, now: datetime, burst_at: datetime | None) -> None:
-    """Write 5,000 open items in their shards, the deadlines timer, 100,000 closed items."""
+def seed(data: Path, now: datetime, burst_at: datetime | None, spread: bool = False) -> None:
+    """Write 5,000 open items in their shards, the deadlines timer, 100,000 closed items.
+
+    ``spread``: the items fall due from three days ago to four days ahead, their reminders
+    all sent (so the lists have overdue items and the bench sends no reminders).
+    """
     data.mkdir(parents=True, exist_ok=True)
     shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-    soonest = None
+    soonest = iso(now + timedelta(days=30))
     for n in range(1, OPEN + 1):
         if burst_at is not None and n <= BURST:
             due = burst_at + timedelta(minutes=30)  # first rung (30 min before) = burst_at
+        elif spread:
+            due = now + timedelta(minutes=(n * 37) % (7 * 24 * 60) - 3 * 24 * 60)
         else:
             due = now + timedelta(days=2, minutes=n)  # the rest stays quiet during the bench
         doc = stored_item(n, AGENTS[n % len(AGENTS)], due, now)
-        doc["next_at"] = iso(due - timedelta(minutes=30))
-        soonest = min(soonest or doc["next_at"], doc["next_at"])
+        doc["next_at"] = None if spread else iso(due - timedelta(minutes=30))
+        soonest = min(soonest, doc["next_at"] or soonest)
         shards[n % SHARDS][str(n)] = doc
     for index, items in enumerate(shards):
         (data / f"deadlines-{index:02d}.json").write_text(
@@ -163,6 +171,43 @@ async def bench_commands(root: Path) -> dict[str, Any]:
     return results
 
 
+async def bench_lists(root: Path) -> dict[str, Any]:
+    """Time /mine, /due, /due 明天, /overdue (and /overdue 2 where it exists), interleaved,
+    beside a command answered with its usage line (the harness and handler alone)."""
+    harness = Harness(root / "lists", start=START)
+    seed(harness.data_dir, harness.clock.now(), None, spread=True)
+    harness = Harness(root / "lists", start=START)
+    await harness.__aenter__()
+    commands = {
+        "anchor_usage_reply": ("2", "/due 后天"),  # the same path with no list: the floor
+        "mine": ("2", "/mine"),
+        "due": ("2", "/due"),
+        "due_tomorrow": ("2", "/due 明天"),
+        "overdue": ("80", "/overdue"),
+        "overdue_one": ("80", "/overdue 2"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    replies: dict[str, str] = {}
+    for _ in range(RUNS):
+        for name, (who, text) in commands.items():
+            t0 = time.perf_counter()
+            calls = await harness.send(who, text)
+            times[name].append((time.perf_counter() - t0) * 1000)
+            replies[name] = "\n".join(c.text for c in calls)
+    await harness.__aexit__()
+    return {
+        name: {
+            "p50": statistics.median(values),
+            "p95": pct(values, 0.95),
+            "max": max(values),
+            "lines": len(replies[name].splitlines()),
+            "first_line": replies[name].splitlines()[0],
+            "chars": len(replies[name]),
+        }
+        for name, values in times.items()
+    }
+
+
 async def bench_burst(root: Path) -> dict[str, Any]:
     harness = Harness(root / "burst", start=START)
     # 10:00: the day shift is on, so reminders go to the owners themselves.
@@ -215,6 +260,15 @@ async def main() -> None:
     burst_only = sys.argv[1:] == ["--burst"]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if sys.argv[1:] == ["--lists"]:
+            print(f"machine: {machine()}")
+            print(f"open items {OPEN}, runs {RUNS} of each, interleaved")
+            for name, r in (await bench_lists(root)).items():
+                print(
+                    f"{name}: p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, max {r['max']:.1f} ms"
+                    f" · {r['lines']} lines, {r['chars']} chars · {r['first_line']}"
+                )
+            return
         commands = None if burst_only else await bench_commands(root)
         burst = await bench_burst(root)
     print(f"machine: {machine()}")

@@ -83,7 +83,13 @@ def chased(item: DeadlineItem) -> bool:
 
 def awaits_action(item: DeadlineItem) -> bool:
     """Whether an open item still asks its owner to act (not paused, not already chased)."""
-    return not item.paused and not chased(item)
+    return asks_action(item.kind, item.paused, bool(item.attempts))
+
+
+def asks_action(kind: str, paused: bool, attempted: bool) -> bool:
+    """Whether an item of ``kind`` asks its owner to act, told whether it is paused and
+    whether a chase was recorded (what lists count from stored items without building them)."""
+    return not paused and not (kind == DUNNING and attempted)
 
 
 def chase_met(item: DeadlineItem) -> bool | None:

@@ -7,18 +7,31 @@ live files hold only what is open. An item's number is its TinyDB document id, t
 a counter that never goes back, so a number means one item forever.
 
 Queries filter the stored documents and build a :class:`DeadlineItem` only for those that
-match, so a list over thousands of items stays fast.
+match, so a list over thousands of items stays fast. The lists people read (/mine, /due,
+/overdue) go further: each shard indexes its items by owner and, in order, by due time, so
+they touch only the items they name and build only the ones they show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple
 
 from tinydb.table import Document, Table
 
-from bot.domain.deadline_item import DUNNING, FOLLOWUP, Attempt, Closing, DeadlineItem, Visit
+from bot.domain.deadline_item import (
+    DUNNING,
+    FOLLOWUP,
+    Attempt,
+    Closing,
+    DeadlineItem,
+    Visit,
+    asks_action,
+)
 from bot.domain.times import iso, parse_iso
 from bot.persistence.storage import IndexedTable
 from bot.persistence.store import Store, expect_shape
@@ -35,6 +48,13 @@ def _ref_key(doc: Any) -> tuple[str, str]:
 
 
 Doc = dict[str, Any]
+
+
+class Page(NamedTuple):
+    """The first items of a list, by number in the list's order, and how many it holds."""
+
+    total: int
+    ids: list[int]
 
 
 def to_doc(item: DeadlineItem) -> Doc:
@@ -143,6 +163,12 @@ class ItemRepo:
             table = store.db(f"deadlines-{n:02d}").table("items")
             table.index("ref", _ref_key)
             table.index("refcf", lambda d: str(d.get("ref", "")).casefold())
+            # Stored moments are UTC ISO strings: their order is the order of the times.
+            table.index("due", ordered=True)
+            table.index("next_at", lambda d: d.get("next_at") or None, ordered=True)
+            table.index("owner_due", _owner_due, ordered=True)
+            table.index("waiting", _waiting, ordered=True)
+            table.index("waiting_owner", _waiting_owner, ordered=True)
             self._shards.append(table)
         self._meta = store.db("deadlines").table("meta")
         self._meta.index("name")
@@ -198,9 +224,50 @@ class ItemRepo:
         found = [d for shard in self._shards for d in shard.search_by("refcf", ref.casefold())]
         return [from_doc(d) for d in sorted(found, key=lambda d: d.doc_id)]
 
-    def owned_by(self, user_id: int) -> list[DeadlineItem]:
-        """Return the open items a member owns."""
-        return [from_doc(d) for d in self._docs() if d["owner"] == user_id]
+    def owned(self, user_id: int, first: int) -> Page:
+        """Return a member's open items, due soonest first (then by number)."""
+        return self._page("owner_due", (user_id,), (user_id + 1,), first)
+
+    def due_between(self, start: datetime, end: datetime, first: int) -> Page:
+        """Return the open items due from ``start`` until before ``end``, soonest first."""
+        return self._page("due", iso(start), iso(end), first)
+
+    def late(self, now: datetime, owner: int, first: int) -> Page:
+        """Return a member's open items that ask them to act and were due before ``now``,
+        soonest first."""
+        limit = iso(now)  # overdue means due < now, as bot.domain.deadlines.is_overdue says
+        return self._page("waiting_owner", (owner,), (owner, limit), first)
+
+    def late_owners(self, now: datetime) -> dict[int, tuple[int, str]]:
+        """Return, for each owner of open items that ask them to act and were due before
+        ``now``, how many there are and the earliest one's due time (as stored)."""
+        limit = iso(now)
+        found: dict[int, tuple[int, str]] = {}
+        for shard in self._shards:
+            # (owner, due) order: one owner's items are together, soonest first, so each
+            # owner costs two bisections instead of a look at each of their items
+            order = shard.range_by("waiting_owner")
+            start = 0
+            while start < len(order):
+                (who, first), _ = order[start]
+                late = bisect_left(order, ((who, limit),), start) - start
+                if late:
+                    count, earliest = found.get(who, (0, first))
+                    found[who] = (count + late, min(earliest, first))
+                start = bisect_left(order, ((who + 1,),), start)
+        return found
+
+    def _page(self, index: str, low: Any, high: Any, first: int) -> Page:
+        """Return the numbers of the ``first`` items in [low, high) of an ordered index over
+        every shard, and how many there are: only the ones shown are merged in order."""
+        ranges = [shard.range_by(index, low, high) for shard in self._shards]
+        shown = islice(heapq.merge(*ranges), first)
+        return Page(sum(map(len, ranges)), [i for _, i in shown])
+
+    def load(self, ids: Iterable[int]) -> list[DeadlineItem]:
+        """Return the open items of these numbers, in that order (closed ones left out)."""
+        found = (self.get(i) for i in ids)
+        return [item for item in found if item is not None]
 
     def to_chase(self, owners: set[int]) -> dict[int, int]:
         """Return how many open dunning items not yet chased each of ``owners`` holds."""
@@ -212,13 +279,14 @@ class ItemRepo:
 
     def reached(self, moment: datetime) -> list[DeadlineItem]:
         """Return the open items whose next rung is due by ``moment``."""
-        # Stored moments are UTC ISO strings: comparing them is comparing times.
-        limit = iso(moment)
-        return [from_doc(d) for d in self._docs() if d.get("next_at") and d["next_at"] <= limit]
+        # up to and including ``moment``: the first string after its ISO form is it + "\0"
+        limit = iso(moment) + "\0"
+        return self.load(i for s in self._shards for _, i in s.range_by("next_at", None, limit))
 
     def soonest_rung(self) -> datetime | None:
         """Return the earliest moment an open item's next rung is due (None: none is)."""
-        soonest = min((d["next_at"] for d in self._docs() if d.get("next_at")), default=None)
+        firsts = (s.range_by("next_at")[:1] for s in self._shards)
+        soonest = min((at for first in firsts for at, _ in first), default=None)
         return parse_iso(soonest) if soonest else None
 
     def close(self, item: DeadlineItem) -> None:
@@ -250,6 +318,26 @@ class ItemRepo:
     def _meta_value(self, name: str, default: Any) -> Any:
         doc = self._meta.get_by("name", name)
         return doc["value"] if doc else default
+
+
+def _owner_due(doc: Doc) -> tuple[int, str]:
+    """Order the items by owner, then due time."""
+    return doc["owner"], doc["due"]
+
+
+def _waiting(doc: Doc) -> tuple[str, int] | None:
+    """Order the items that ask their owner to act by due time (the others: not at all)."""
+    return (doc["due"], doc["owner"]) if _waits(doc) else None
+
+
+def _waiting_owner(doc: Doc) -> tuple[int, str] | None:
+    """Order the items that ask their owner to act by owner, then due time."""
+    return (doc["owner"], doc["due"]) if _waits(doc) else None
+
+
+def _waits(doc: Doc) -> bool:
+    """Whether a stored item asks its owner to act (the lists count these as overdue)."""
+    return asks_action(doc["type"], bool(doc.get("paused")), bool(doc.get("attempts")))
 
 
 def _raw(table: Table) -> dict[str, Doc]:

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -389,22 +390,34 @@ KeyFunction = Callable[[Mapping[str, Any]], Hashable]
 
 
 class _Index:
-    """One index: value → document ids, and each document's value to undo it."""
+    """One index: value → document ids, and each document's value to undo it.
 
-    def __init__(self, key: KeyFunction) -> None:
+    An ordered index keeps (value, id) pairs sorted instead, for ranges; documents whose
+    value is None are left out of it.
+    """
+
+    def __init__(self, key: KeyFunction, ordered: bool = False) -> None:
         self.key = key
         self.ids: dict[Hashable, set[str]] = {}
         self.value_of: dict[str, Hashable] = {}
+        self.order: list[tuple[Any, int]] | None = [] if ordered else None
 
     def add(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         value = self.key(doc)
-        self.ids.setdefault(value, set()).add(doc_id)
         self.value_of[doc_id] = value
+        if self.order is None:
+            self.ids.setdefault(value, set()).add(doc_id)
+        elif value is not None:
+            insort(self.order, (value, int(doc_id)))
 
     def drop(self, doc_id: str) -> None:
         if doc_id not in self.value_of:
             return
         value = self.value_of.pop(doc_id)
+        if self.order is not None:
+            if value is not None:
+                del self.order[bisect_left(self.order, (value, int(doc_id)))]
+            return
         ids = self.ids[value]
         ids.discard(doc_id)
         if not ids:
@@ -415,21 +428,23 @@ class IndexedTable(Table):
     """A TinyDB table whose writes cost what they change and whose lookups never scan.
 
     ``index(name, key)`` declares an index over a field (or any function of a document);
-    ``get_by`` / ``search_by`` / ``ids_by`` then answer from it. Indexes are kept up to date
-    by every write through this table and rebuilt when the storage reloads from disk.
+    ``get_by`` / ``search_by`` / ``ids_by`` then answer from it (from an ordered one,
+    ``range_by``). Indexes are kept up to date by every write through this table and rebuilt
+    when the storage reloads from disk.
     """
 
     def __init__(self, storage: Storage, name: str, **kwargs: Any) -> None:
         super().__init__(storage, name, **kwargs)
-        self._keys: dict[str, KeyFunction] = {}
+        self._keys: dict[str, tuple[KeyFunction, bool]] = {}
         self._indexes: dict[str, _Index] = {}
         self._indexed_at: int | None = None
         self._writes = 0
 
-    def index(self, name: str, key: KeyFunction | None = None) -> None:
-        """Declare an index ``name`` over ``key(doc)`` (default: the field ``name``)."""
+    def index(self, name: str, key: KeyFunction | None = None, ordered: bool = False) -> None:
+        """Declare an index ``name`` over ``key(doc)`` (default: the field ``name``);
+        ``ordered`` keeps it sorted instead, for :meth:`range_by` (its values must compare)."""
         if name not in self._keys:
-            self._keys[name] = key or (lambda doc: doc.get(name))
+            self._keys[name] = (key or (lambda doc: doc.get(name)), ordered)
             self._indexed_at = None
 
     def ids_by(self, name: str, value: Hashable) -> list[int]:
@@ -453,6 +468,16 @@ class IndexedTable(Table):
         raw = self._read_table()
         return [self.document_class(raw[str(i)], i) for i in self.ids_by(name, value)]
 
+    def range_by(self, name: str, low: Any = None, high: Any = None) -> list[tuple[Any, int]]:
+        """Return (value, id) of the documents whose ordered index ``name`` has a value in
+        [``low``, ``high``) (None: unbounded), by value then id."""
+        order = self._index(name).order
+        if order is None:
+            raise ValueError(f"index {name} is not ordered")
+        start = 0 if low is None else bisect_left(order, (low,))
+        end = len(order) if high is None else bisect_left(order, (high,), start)
+        return order[start:end]
+
     def values_of(self, name: str) -> list[Hashable]:
         """Return the distinct values of index ``name``."""
         return list(self._index(name).ids)
@@ -475,7 +500,7 @@ class IndexedTable(Table):
     def _index(self, name: str) -> _Index:
         generation = self._generation()
         if generation is None or self._indexed_at != generation:
-            self._indexes = {n: _Index(k) for n, k in self._keys.items()}
+            self._indexes = {n: _Index(k, o) for n, (k, o) in self._keys.items()}
             for doc_id, doc in self._read_table().items():
                 for index in self._indexes.values():
                     index.add(doc_id, doc)

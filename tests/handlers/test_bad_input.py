@@ -106,6 +106,9 @@ BAD_INPUTS: list[tuple[str | int, str]] = [
     ("90", "/reassign ² 1"),
     ("90", "/reassign 1 ²"),
     ("90", "/due someday"),
+    ("90", "/overdue ²"),
+    ("90", "/overdue 9999"),
+    ("90", "/overdue 1 2"),
 ]
 
 _ENGLISH = re.compile(r"[A-Za-z]{2,}[ ,.:'!?]+[A-Za-z]{2,}")
@@ -149,7 +152,6 @@ async def test_bad_input_gets_a_chinese_answer_and_changes_nothing(
 
 
 NO_ARGUMENTS = {"start", "help", "team", "cancel", "script_upload", "script_reload", "mine"}
-NO_ARGUMENTS |= {"overdue"}
 
 
 async def test_the_table_has_rows_for_every_command_in_help_that_takes_arguments(

@@ -590,3 +590,49 @@ async def test_lead_confirms_an_early_lost_customer_and_it_closes_as_lost(bot: H
     [closed] = list(bot.svc.deadlines.items.closed("2026-11"))
     assert closed.closing is not None and closed.closing.status == "lost"
     assert closed.closing.note == "买了别家"
+
+
+async def test_overdue_lists_thirty_items_in_all_and_says_how_to_see_each_owners_rest(
+    bot: Harness,
+) -> None:
+    for n in range(25):
+        await bot.send("3", f"/unpaid 33918277{n:02d} 07:00")
+    for n in range(10):
+        await bot.send(AGENT, f"/unpaid 33918278{n:02d} 07:00")
+    await bot.send("1", "/ticket 京东 JD1 07:00")
+    await bot.advance("2026-11-23 23:30")
+    [text] = bot.texts(await bot.send("80", "/overdue"))
+    lines = text.splitlines()
+    assert lines[0] == "超时待办共 36 项："
+    assert sum(line.startswith("⚠️ ") for line in lines) == 30
+    assert "【3号 王五】25 项" in lines and "【2号 李四】10 项" in lines
+    assert "……另有 5 项未列出，发送 /overdue 2 查看" in lines
+    assert lines[-1] == "【1号 张三】1 项 · 发送 /overdue 1 查看"
+
+
+async def test_overdue_with_a_work_number_lists_only_that_members_overdue_items(
+    bot: Harness,
+) -> None:
+    await bot.send(AGENT, "/unpaid 3391827740 淘宝 07:00")
+    await bot.send("3", "/unpaid 3391827741 07:30")
+    await bot.send("3", "/ticket 京东 JD1")
+    await bot.advance("2026-11-23 11:30")
+    [text] = bot.texts(await bot.send("80", "/overdue 3号"))
+    lines = text.splitlines()
+    assert lines[0] == "【3号 王五】超时待办 2 项："
+    assert lines[1].startswith("⚠️ 催付 #2") and lines[2].startswith("⚠️ 京东工单 #3")
+    assert len(lines) == 3
+    [none] = bot.texts(await bot.send("80", "/超时 1"))
+    assert none == "✅ 1号 张三 目前没有超时的待办。"
+    assert "没有工号为 77" in bot.texts(await bot.send("80", "/overdue 77"))[0]
+    assert "需要组长权限" in bot.texts(await bot.send(AGENT, "/overdue 2"))[0]
+
+
+async def test_due_beyond_thirty_items_counts_the_rest_and_points_to_mine(bot: Harness) -> None:
+    for n in range(32):
+        await bot.send("3", f"/unpaid 33918277{n:02d}")
+    [text] = bot.texts(await bot.send(AGENT, "/due"))
+    lines = text.splitlines()
+    assert lines[0] == "今天（11-23）到期的待办 32 项："
+    assert len(lines) == 32
+    assert lines[-1] == "……另有 2 项未列出，各人发送 /mine 查看自己的全部待办"

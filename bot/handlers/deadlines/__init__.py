@@ -66,7 +66,11 @@ COMMANDS = [
     CommandSpec("mine", "/mine", "我的待办，按到期先后，超时标出", aliases=("我的",)),
     CommandSpec("due", "/due [today|tomorrow]", "今天或明天到期的全部待办", aliases=("到期",)),
     CommandSpec(
-        "overdue", "/overdue", "全部超时待办，按负责人分组", min_role=Role.LEAD, aliases=("超时",)
+        "overdue",
+        "/overdue [工号]",
+        "全部超时待办，按负责人分组；加工号只看此人的",
+        min_role=Role.LEAD,
+        aliases=("超时",),
     ),
     CommandSpec(
         "reassign",

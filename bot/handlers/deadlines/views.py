@@ -6,8 +6,10 @@ from telegram import Update
 
 from bot.handlers.common import Callback, args_of, reply, require_member
 from bot.handlers.context import BotContext
+from bot.handlers.deadlines.args import command
 
 DUE_USAGE = "用法：/due [today|tomorrow]（或 今天/明天）"
+OVERDUE_USAGE = "用法：/overdue [工号]（不加工号列出全部，加工号只列此人的）"
 _DAYS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1}
 
 
@@ -27,9 +29,11 @@ async def due(update: Update, context: BotContext) -> None:
     await reply(update, context.svc.deadlines.due_on(days_ahead, context.svc.clock.now()))
 
 
-async def overdue(update: Update, context: BotContext) -> None:
-    """List everything overdue, by owner (leads)."""
-    await reply(update, context.svc.deadlines.overdue(context.svc.clock.now()))
-
+# Everything overdue by owner, or one member's overdue items (leads).
+overdue = command(
+    OVERDUE_USAGE,
+    lambda ds, member, args, now: ds.overdue(now, *args),
+    most=1,
+)
 
 HANDLERS: dict[str, Callback] = {"mine": mine, "due": due, "overdue": overdue}

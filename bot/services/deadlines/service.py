@@ -26,7 +26,6 @@ from bot.domain.deadline_item import (
     Attempt,
     DeadlineItem,
     Visit,
-    awaits_action,
     chase_met,
     ends_order,
     may_reassign,
@@ -38,7 +37,7 @@ from bot.domain.followup import customer_name, parse_class
 from bot.domain.members import Member, parse_work_no, short_name
 from bot.domain.numbers import half_width, is_blank, read_number
 from bot.domain.text import mask_phones
-from bot.persistence.deadlines import ItemRepo
+from bot.persistence.deadlines import ItemRepo, Page
 from bot.persistence.members import MemberRepo
 from bot.scheduling import Scheduler
 from bot.scripts import ScriptBook
@@ -478,41 +477,69 @@ class DeadlineService:
 
     def mine(self, member: Member, now: datetime) -> str:
         """List a member's open items, soonest first, overdue ones marked."""
-        items = sorted(self.items.owned_by(member.user_id), key=lambda i: i.due)
-        if not items:
+        mine = self.items.owned(member.user_id, self.conf.list_limit)
+        if not mine.total:
             return f"{member.name}，您目前没有待办。"
-        late = sum(1 for i in items if awaits_action(i) and i.due < now)
-        head = f"{member.name} 的待办 {len(items)} 项"
+        late = self.items.late(now, member.user_id, 0).total
+        head = f"{member.name} 的待办 {mine.total} 项"
         head += (f"（⚠️ {late} 项已超时）" if late else "") + "："
-        return "\n".join([head, *self.wording.listing(items, now)])
+        return "\n".join([head, *self._listing(mine, now)])
 
     def due_on(self, days_ahead: int, now: datetime) -> str:
         """List every open item due today (0) or tomorrow (1), soonest first, with owners."""
         day = self.time.local(now).date() + timedelta(days=days_ahead)
-        items = sorted(
-            (i for i in self.items.all() if self.time.local(i.due).date() == day),
-            key=lambda i: i.due,
+        after = day + timedelta(days=1)
+        due = self.items.due_between(
+            datetime(day.year, day.month, day.day, tzinfo=self.time.tz),
+            datetime(after.year, after.month, after.day, tzinfo=self.time.tz),
+            self.conf.list_limit,
         )
         label = "今天" if days_ahead == 0 else "明天"
-        if not items:
+        if not due.total:
             return f"{label}（{day:%m-%d}）没有到期的待办。"
-        lines = [f"{label}（{day:%m-%d}）到期的待办 {len(items)} 项："]
-        lines.extend(self.wording.listing(items, now, with_owner=True))
+        lines = [f"{label}（{day:%m-%d}）到期的待办 {due.total} 项："]
+        rest = "，各人发送 /mine 查看自己的全部待办"
+        lines.extend(self._listing(due, now, with_owner=True, rest=rest))
         return "\n".join(lines)
 
-    def overdue(self, now: datetime) -> str:
-        """List everything overdue, grouped by owner, the owner with most first."""
-        late = [i for i in self.items.all() if awaits_action(i) and is_overdue(i.due, now)]
+    def overdue(self, now: datetime, work_no: str | None = None) -> str:
+        """List everything overdue, grouped by owner, the owner with most first; or, given a
+        工号, that member's overdue items. Lists at most ``list_limit`` items in all."""
+        if work_no is not None:
+            return self._overdue_of(self.members.named(work_no), now)
+        late = self.items.late_owners(now)
         if not late:
             return "✅ 目前没有超时的待办。"
-        by_owner: dict[int, list[DeadlineItem]] = {}
-        for item in sorted(late, key=lambda i: i.due):
-            by_owner.setdefault(item.owner, []).append(item)
-        lines = [f"超时待办共 {len(late)} 项："]
-        for owner_id, items in sorted(by_owner.items(), key=lambda kv: -len(kv[1])):
-            lines.append(f"\n【{short_name(self.members.get(owner_id))}】{len(items)} 项")
-            lines.extend(self.wording.listing(items, now))
+        lines = [f"超时待办共 {sum(count for count, _ in late.values())} 项："]
+        room = self.conf.list_limit
+        # the owner with most first; between equals, the one late longest
+        for owner_id, (count, _) in sorted(late.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
+            owner = self.members.get(owner_id)
+            head = f"\n【{short_name(owner)}】{count} 项"
+            see = f"发送 /overdue {owner.work_no} 查看" if owner else ""
+            shown = self.items.load(self.items.late(now, owner_id, room).ids if room else [])
+            room -= len(shown)
+            if not shown:  # the list is full: the owner's count, and how to see their items
+                lines.append(f"{head} · {see}" if see else head)
+                continue
+            lines.append(head)
+            lines.extend(self.wording.listing(shown, count, now, rest=see and f"，{see}"))
         return "\n".join(lines)
+
+    def _overdue_of(self, owner: Member, now: datetime) -> str:
+        """List one member's overdue items, soonest first."""
+        late = self.items.late(now, owner.user_id, self.conf.list_limit)
+        if not late.total:
+            return f"✅ {short_name(owner)} 目前没有超时的待办。"
+        head = f"【{short_name(owner)}】超时待办 {late.total} 项："
+        return "\n".join([head, *self._listing(late, now)])
+
+    def _listing(
+        self, page: Page, now: datetime, with_owner: bool = False, rest: str = ""
+    ) -> list[str]:
+        """Return the lines of the first items of a list, and one counting the rest."""
+        shown = self.items.load(page.ids)
+        return self.wording.listing(shown, page.total, now, with_owner, rest)
 
 
 def _rate(counted: Tally) -> str:

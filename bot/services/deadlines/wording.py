@@ -73,13 +73,19 @@ class Wording:
         return text
 
     def listing(
-        self, items: list[DeadlineItem], now: datetime, with_owner: bool = False
+        self,
+        items: list[DeadlineItem],
+        total: int,
+        now: datetime,
+        with_owner: bool = False,
+        rest: str = "",
     ) -> list[str]:
-        """Return the lines of a list cut at ``list_limit``, with a line counting the rest."""
-        limit = self.settings.deadlines.list_limit
-        lines = [self.line(i, now, with_owner) for i in items[:limit]]
-        if len(items) > limit:
-            lines.append(f"……另有 {len(items) - limit} 项未列出（按到期先后只列前 {limit} 项）")
+        """Return the lines of the first items of a list of ``total``, with a line counting
+        the rest (and, in ``rest``, how to see them)."""
+        lines = [self.line(i, now, with_owner) for i in items]
+        if total > len(items):
+            more = rest or f"（按到期先后只列前 {len(items)} 项）"
+            lines.append(f"……另有 {total - len(items)} 项未列出{more}")
         return lines
 
     def opened(self, item: DeadlineItem, verb: str, now: datetime) -> str:
