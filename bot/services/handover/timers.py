@@ -13,8 +13,10 @@ its message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 
 from bot.clock import TeamTime
 from bot.config import Settings
@@ -31,6 +33,21 @@ from bot.services.handover.shifts import receiving_occurrence
 from bot.services.roster import Roster
 
 log = logging.getLogger(__name__)
+
+
+ShiftJob = Callable[["HandoverTimers", ShiftOccurrence, str, Timer], Awaitable[None]]
+
+
+def _per_shift(job: ShiftJob) -> Callable[[HandoverTimers, Timer, bool], Awaitable[None]]:
+    """Make a timer handler of a job about one shift occurrence, named in the timer's payload."""
+
+    @wraps(job)
+    async def run(timers: HandoverTimers, timer: Timer, late: bool) -> None:
+        occ = occ_from_key(str(timer.payload.get("occ", "")), timers.settings.shifts)
+        if occ is not None:  # a key from settings since changed: the shift is gone
+            await job(timers, occ, occ_key(occ), timer)
+
+    return run
 
 
 @dataclass
@@ -116,15 +133,9 @@ class HandoverTimers:
 
     # ---- the jobs -------------------------------------------------------------------------
 
-    def _timer_occ(self, timer: Timer) -> ShiftOccurrence | None:
-        return occ_from_key(str(timer.payload.get("occ", "")), self.settings.shifts)
-
-    async def remind(self, timer: Timer, late: bool) -> None:
+    @_per_shift
+    async def remind(self, occ: ShiftOccurrence, key: str, timer: Timer) -> None:
         """Remind the agents of a shift who wrote no handover yet, before the shift ends."""
-        occ = self._timer_occ(timer)
-        if occ is None:
-            return
-        key = occ_key(occ)
         written = self.repo.written(key)
         text = fmt.reminder(occ, self.settings.timezone)
         for member in self.roster.agents_on_duty(occ.day, occ.shift.key):
@@ -136,12 +147,9 @@ class HandoverTimers:
                     due=timer.due,  # sent after downtime, it is marked 【补发】
                 )
 
-    async def post_due(self, timer: Timer, late: bool) -> None:
+    @_per_shift
+    async def post_due(self, occ: ShiftOccurrence, key: str, timer: Timer) -> None:
         """At a shift's login, post the open items addressed to it in the team chat."""
-        occ = self._timer_occ(timer)
-        if occ is None:
-            return
-        key = occ_key(occ)
         items = [i for i in self.repo.for_target(key) if i.posted_for != key]
         if not items:
             return  # nothing handed over, or already posted when written after login
@@ -161,12 +169,9 @@ class HandoverTimers:
         header = fmt.login_header(key, items, self.settings.shifts)
         await self.cards.post(key, items, header, self.time.now(), maybe_shown=again)
 
-    async def alert(self, timer: Timer, late: bool) -> None:
+    @_per_shift
+    async def alert(self, occ: ShiftOccurrence, key: str, timer: Timer) -> None:
         """Tell the lead, once, which items a shift has not acknowledged or carries over."""
-        occ = self._timer_occ(timer)
-        if occ is None:
-            return
-        key = occ_key(occ)
         now = self.time.now()
         items = [i for i in self.repo.for_target(key) if i.needs_alert(key, now)]
         if not items:
@@ -183,12 +188,9 @@ class HandoverTimers:
             item.alerted_for = key
             self.repo.save(item)
 
-    async def rollover(self, timer: Timer, late: bool) -> None:
+    @_per_shift
+    async def rollover(self, occ: ShiftOccurrence, key: str, timer: Timer) -> None:
         """At a shift's end, hand its items still open on to the next shift (顺延)."""
-        occ = self._timer_occ(timer)
-        if occ is None:
-            return
-        key = occ_key(occ)
         now = self.time.now()
         tz = self.settings.timezone
         items = [i for i in self.repo.for_target(key) if not i.done]
