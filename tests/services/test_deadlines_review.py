@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import Refusal
+from bot.persistence.timers import Timer
+from bot.services.deadlines.alerts import REVIEW
 from tests.services.test_deadlines import Rig, rig  # noqa: F401  (the fixture)
 
 
@@ -17,12 +19,27 @@ async def test_a_c_review_card_is_sent_once_and_later_days_get_one_waiting_line(
     assert [keyboard is not None for _, _, keyboard in rig.cards.sent] == [False, True]
     rig.cards.sent.clear()
     await rig.tick_at("2026-11-24 16:00")
-    await rig.tick_at("2026-11-25 16:00")
-    assert [keyboard for _, _, keyboard in rig.cards.sent] == [None, None]
-    assert [text for _, text, _ in rig.cards.sent] == [
+    queued = await rig.tick_at("2026-11-25 16:00")
+    assert rig.cards.sent == []  # no card again
+    waiting = [note for note in queued if note.text.startswith("⏳")]
+    assert [note.text for note in waiting] == [
         "⏳ 仍待复核 1 位（请在之前发出的卡片上选择）：#1 王先生（C 类）"
     ] * 2
-    assert all(to == lead for to, _, _ in rig.cards.sent)
+    assert all(note.recipient == {"user": lead.user_id} for note in waiting)
+
+
+async def test_the_waiting_line_is_queued_once_when_the_review_runs_again_after_a_stop(
+    rig: Rig,  # noqa: F811
+) -> None:
+    agent = rig.member("2")
+    rig.ds.open_followup(agent, "王先生", ["只是看看", "C"], rig.clock.now())
+    await rig.tick_at("16:00")
+    rig.clock.set(rig.at("2026-11-24 16:00"))
+    timer = Timer("deadlines:review:2026-11-24", REVIEW, rig.clock.now())
+    await rig.ds.review.on_review(timer, False)
+    await rig.ds.review.on_review(timer, False)  # the timer stays until its work is done
+    queued = rig.scheduler.outbox.due(rig.clock.now())
+    assert [note.text[:8] for note in queued if note.text.startswith("⏳")] == ["⏳ 仍待复核 1"]
 
 
 async def test_a_decided_review_leaves_nothing_waiting_the_next_day(
@@ -47,8 +64,9 @@ async def test_an_early_lost_report_sends_the_lead_a_card_and_waits_in_the_daily
     [(to, text, keyboard)] = rig.cards.sent
     assert to == lead and "流失复核 #1" in text and keyboard is not None
     rig.cards.sent.clear()
-    await rig.tick_at("16:00")
-    assert [text for _, text, _ in rig.cards.sent] == [
+    queued = await rig.tick_at("16:00")
+    assert rig.cards.sent == []
+    assert [note.text for note in queued if note.text.startswith("⏳")] == [
         "⏳ 仍待复核 1 位（请在之前发出的卡片上选择）：#1 张女士（A 类）"
     ]
     decided = rig.ds.decide_review(lead, 1, "stop", rig.clock.now())

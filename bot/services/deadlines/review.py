@@ -12,6 +12,7 @@ from bot.domain.members import Member, short_name
 from bot.domain.text import mask_phones
 from bot.persistence.members import MemberRepo
 from bot.persistence.timers import Timer
+from bot.scheduling import Scheduler
 from bot.services.deadlines.alerts import REVIEW, Alerts
 from bot.services.deadlines.tracker import Tracker
 from bot.services.deadlines.wording import Wording
@@ -41,6 +42,7 @@ class Review:
     alerts: Alerts
     members: MemberRepo
     messenger: Messenger
+    scheduler: Scheduler
 
     async def on_review(self, timer: Timer, _late: bool) -> None:
         """Send each customer's review card once; later days get one line of what still waits.
@@ -77,8 +79,11 @@ class Review:
                 f" · 已回访 {len(item.visits)} 次"
             )
             await self._send(chat, text, _buttons(item.id))
-        if waiting:
-            await self._send(chat, still_waiting(waiting), None)
+        if waiting:  # through the outbox: queued once a day, so a run again after a stop
+            # does not repeat it, and a send cut short is marked as a possible repeat
+            to = {"user": chat.user_id} if isinstance(chat, Member) else {"chat": chat}
+            key = f"{REVIEW}:waiting:{timer.key}"
+            self.scheduler.notify(to, still_waiting(waiting), key, timer.due, "deadlines")
 
     async def ask_lost(self, item: DeadlineItem, agent: Member, reason: str) -> None:
         """Pause a customer reported lost too early and send the lead the card to decide."""

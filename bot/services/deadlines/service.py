@@ -94,7 +94,13 @@ class DeadlineService:
             self.scheduler,
         )
         self.review = Review(
-            self.settings, self.tracker, self.wording, self.alerts, self.members, self.messenger
+            self.settings,
+            self.tracker,
+            self.wording,
+            self.alerts,
+            self.members,
+            self.messenger,
+            self.scheduler,
         )
 
     @property
