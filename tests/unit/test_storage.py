@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import shutil
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from tinydb import Query
 from tinydb.table import Document
 
+from bot.persistence import storage
 from bot.persistence.storage import (
     MAX_JOURNALED_DOCS,
     JournalStorage,
@@ -253,6 +255,79 @@ def test_an_updater_that_fails_halfway_leaves_memory_as_the_disk_has_it(tmp_path
     with pytest.raises(ValueError):
         table.insert_multiple([{"n": 2}, Document({"n": 3}, doc_id=5)])
     assert [d["n"] for d in table.all()] == [1]
+
+
+def _held_fold(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make every background fold wait for the returned event before it encodes its copy."""
+    go = threading.Event()
+    encode = storage.encode_snapshot
+
+    def held(data: dict[str, Any]) -> str:
+        go.wait()
+        return encode(data)
+
+    monkeypatch.setattr("bot.persistence.storage.encode_snapshot", held)
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
+    return go
+
+
+def test_writes_go_on_during_a_background_fold_and_the_fold_keeps_the_state_it_sealed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = _held_fold(monkeypatch)
+    path = tmp_path / "open.json"
+    db = open_db(path)
+    table = db.table("items")
+    table.insert({"n": 1, "tags": ["a"]})  # the journal outgrows the (missing) snapshot
+    assert db.storage.folding
+    table.update(lambda doc: doc["tags"].append("b"), doc_ids=[1])  # changes it in place
+    with pytest.raises(ValueError):
+        table.update(lambda doc: (doc.update(n=99), int("x")), doc_ids=[1])  # fails halfway
+    go.set()
+    db.storage.settle()
+    snapshot = json.loads(path.read_text(encoding="utf-8"))
+    assert snapshot["items"] == {"1": {"n": 1, "tags": ["a"]}}  # as sealed, no later change
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["open.json", "open.json.journal"]
+    table.insert({"n": 2, "tags": []})
+    assert _state(path)["items"] == {"1": {"n": 1, "tags": ["a", "b"]}, "2": {"n": 2, "tags": []}}
+
+
+def test_a_crash_during_a_fold_replays_the_sealed_journal_then_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = _held_fold(monkeypatch)
+    path = tmp_path / "open.json"
+    table = open_db(path).table("items")
+    table.insert({"n": 1})
+    table.update({"n": 2}, doc_ids=[1])
+    table.insert({"n": 3})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["open.json.journal", "open.json.journal.1"]  # as if killed mid-fold
+    assert _state(path)["items"] == {"1": {"n": 2}, "2": {"n": 3}}
+    go.set()
+
+
+def test_a_failed_fold_keeps_the_sealed_journal_and_the_next_fold_takes_it_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
+    path = tmp_path / "open.json"
+    db = open_db(path)
+    table = db.table("items")
+
+    def no_space(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.persistence.storage.write_atomically", no_space)
+    table.insert({"n": 1})
+    db.storage.settle()
+    assert (tmp_path / "open.json.journal.1").exists() and not path.exists()
+    monkeypatch.undo()
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
+    table.insert({"n": 2})
+    db.storage.settle()
+    assert [p.name for p in tmp_path.iterdir()] == ["open.json"]
+    assert _state(path)["items"] == {"1": {"n": 1}, "2": {"n": 2}}
 
 
 def test_an_index_answers_lookups_and_follows_every_write(tmp_path: Path) -> None:
