@@ -489,6 +489,28 @@ def test_archives_are_backed_up_once_and_only_what_was_appended_is_copied(
     assert all(not (d / "archive").exists() for d in days)  # not one copy per day
 
 
+def test_a_backup_restores_the_moment_it_was_started_while_writes_and_folds_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = _held_fold(monkeypatch)
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_RATIO", 0)
+    store = Store(tmp_path / "data")
+    store.archive.append("outbox", "2026-11", {"key": "a"})
+    team = store.db("team")
+    team.insert({"name": "张三"})  # a fold starts: the journal is sealed, the fold held
+    team.insert({"name": "李四"})
+    copy = store.start_backup(date(2026, 11, 23))  # on the loop: opens the files
+    go.set()
+    team.storage.settle()  # the fold replaces the snapshot and removes the sealed journal
+    team.insert({"name": "王五"})  # the journal is sealed again, and folded in
+    team.storage.settle()
+    assert sorted(p.name for p in (tmp_path / "data").iterdir() if p.is_file()) == ["team.json"]
+    result = store.finish_backup(copy, 14)  # on a worker thread in the bot
+    assert result.ok and result.path is not None
+    restored = _restore(result.path, tmp_path / "data" / "backups" / "archive", tmp_path / "r")
+    assert [d["name"] for d in restored.db("team").all()] == ["张三", "李四"]
+
+
 def test_an_archive_copy_that_is_not_a_prefix_is_copied_whole(tmp_path: Path) -> None:
     source, mirror = tmp_path / "archive", tmp_path / "mirror"
     (source / "2026-11").mkdir(parents=True)
@@ -507,7 +529,7 @@ def test_a_failed_backup_is_reported_and_the_bot_runs_on(
     def no_space(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("bot.persistence.store.shutil.copyfileobj", no_space)
+    monkeypatch.setattr("bot.persistence.store.gzip.open", no_space)
     result = store.backup(date(2026, 11, 23), 14)
     assert not result.ok and result.path is None
     assert "2026-11-23" in (result.error or "") and "No space left" in (result.error or "")
