@@ -26,11 +26,12 @@ FULL_EVERY = 20  # every so many steps one write changes every row (a snapshot r
 
 # The child keeps ROWS documents. Step v writes ``v`` into row ``v % ROWS`` (one journal
 # line), inserts ``{"v": v}`` into the table ``log`` and, every FULL_EVERY steps, writes
-# ``round = v`` into every row (more documents than a journal line takes, so the snapshot is
-# rewritten); the journal is folded in every kilobyte. It prints each step once its writes
-# returned: a confirmed step.
+# ``round = v`` into every row (one line of every document) and drops a scratch table
+# (TinyDB writes the whole database: the snapshot is rewritten); the journal is folded in
+# every kilobyte. It prints each step once its writes returned: a confirmed step.
 CHILD = f"""
 import sys
+import threading
 from pathlib import Path
 from bot.persistence import storage
 from bot.persistence.storage import open_db
@@ -40,6 +41,7 @@ storage.COMPACT_RATIO = 0
 stage, nth = sys.argv[2], int(sys.argv[3])
 seen = 0
 v = 0
+said = threading.Lock()
 
 
 def pause(reached):
@@ -48,7 +50,8 @@ def pause(reached):
         return
     seen += 1
     if seen == nth:
-        print("paused", reached, v, flush=True)
+        with said:  # a fold pauses on its own thread while the writer prints steps
+            print("paused", reached, v, flush=True)
         sys.stdin.readline()  # killed while waiting here
 
 
@@ -69,14 +72,19 @@ while True:
     db.table("log").insert({{"v": v}})
     if v % {FULL_EVERY} == 0:
         table.update({{"round": v}})
-    print(v, flush=True)
+        db.table("scratch").insert({{"v": v}})
+        db.drop_table("scratch")
+    with said:
+        print(v, flush=True)
 """
 
 
 def _state(path: Path) -> int:
     """Return the last step a fresh open sees; fail when any step before it is missing."""
     data = JournalStorage(path).read() or {}
-    rows = {int(doc_id) - 1: doc for doc_id, doc in data["rows"].items()}
+    rows = {int(doc_id) - 1: doc for doc_id, doc in data.get("rows", {}).items()}
+    if not rows and not data.get("log"):
+        return 0  # killed inside the very first write, which inserts the rows
     assert sorted(rows) == list(range(ROWS)), "rows went missing"
     last = max(row["v"] for row in rows.values())
     for r, row in rows.items():
