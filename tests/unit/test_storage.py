@@ -312,15 +312,14 @@ def test_a_crash_during_a_fold_replays_the_sealed_journal_then_the_new_one(
 def test_a_failed_fold_keeps_the_sealed_journal_and_the_next_fold_takes_it_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
-    path = tmp_path / "open.json"
-    db = open_db(path)
-    table = db.table("items")
-
     def no_space(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
     monkeypatch.setattr("bot.persistence.storage.write_atomically", no_space)
+    path = tmp_path / "open.json"
+    db = open_db(path)
+    table = db.table("items")
     table.insert({"n": 1})
     db.storage.settle()
     assert (tmp_path / "open.json.journal.1").exists() and not path.exists()
