@@ -129,7 +129,7 @@ class Builder:
         self.days = max(1, round(365 * years))
         self.first = self.today - timedelta(days=self.days - 1)
         self.rng = random.Random(20261123)
-        remarks = self.settings.feature("remarks")
+        remarks = self.settings.remarks
         self.parsed = [parse_remark(t, remarks.couriers, remarks.precedence) for t in REMARK_TEXTS]
         self.remarks_settings = remarks
         self.counts: dict[str, int] = defaultdict(int)
@@ -235,7 +235,7 @@ class Builder:
         pending: dict[tuple[str, str], list[dict[str, Any]]],
         live: dict[str, list[dict[str, Any]]],
     ) -> None:
-        live_from = self.today - timedelta(days=self.settings.feature("checkin").live_days)
+        live_from = self.today - timedelta(days=self.settings.checkin.live_days)
         for n in range(1, AGENTS + 1):
             if day.isoweekday() == (n % 7) + 1:
                 continue

@@ -129,7 +129,7 @@ async def _post_init(app: Application) -> None:
     await _set_menus(app, svc)
     if app.bot_data["live"]:
         svc.scheduler.attach(app)
-    svc.upkeep.backup_now()
+    await svc.upkeep.backup_now()  # compressed on a thread: the loop stays free
     await svc.checkin.start()  # loads the OCR engine once, before the first check-in
     if svc.month.reports.processes:
         # Spawning the worker and loading matplotlib takes a second or two: not on the way up.

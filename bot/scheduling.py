@@ -141,6 +141,7 @@ class Scheduler:
                 for timer in due:
                     await self._run_timer(timer, now)
                     ran += 1
+                    await asyncio.sleep(0)  # a timer's writes and the next ones: two blocks
             await self._flush(now)
             self.outbox.prune(now)
         self._rearm()

@@ -175,7 +175,11 @@ class ItemRepo:
         self._highest: int | None = None  # the highest number ever given, found once
 
     def _shard(self, item_id: int) -> IndexedTable:
-        return self._shards[item_id % len(self._shards)]
+        return self._shards[self.shard_of(item_id)]
+
+    def shard_of(self, item_id: int) -> int:
+        """Return the number of the shard (one file, one write) that holds an item."""
+        return item_id % len(self._shards)
 
     def add(self, item: DeadlineItem) -> None:
         """Store a new item under the next free number, which it takes as its ``id``."""
@@ -199,7 +203,7 @@ class ItemRepo:
         """Store the new state of many open items, writing each shard once."""
         by_shard: dict[int, list[DeadlineItem]] = {}
         for item in items:
-            by_shard.setdefault(item.id % len(self._shards), []).append(item)
+            by_shard.setdefault(self.shard_of(item.id), []).append(item)
         for index, group in by_shard.items():
             docs = {i.id: to_doc(i) for i in group}
 

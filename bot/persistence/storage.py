@@ -3,20 +3,27 @@
 ``<name>.json`` is a TinyDB file as before (the snapshot). Every write appends one line to
 ``<name>.json.journal`` naming the documents it changed, numbered, and fsyncs it, so a write
 costs what it changes, not what the file holds. When the journal outgrows the snapshot it
-is folded in: the snapshot, which records the number of the last line it holds, is replaced
-atomically, then the journal removed. Reading replays the journal lines the snapshot does
-not hold; a torn last line (a crash during the append, never confirmed) is dropped, any
-other unreadable line stops the bot naming the file.
+is folded in on a background thread: the journal is sealed (renamed ``.journal.<number of
+its last line>``) so appends go on in a fresh one, a copy of the tables as they are is
+encoded document by document (the encoder would otherwise hold the GIL for the whole file)
+and replaces the snapshot atomically, which records the number of the last line it holds;
+then the sealed journals are removed. Reading replays the sealed journals and the journal,
+only lines the snapshot does not hold; a torn last line (a crash during the append, never
+confirmed) is dropped, any other unreadable line stops the bot naming the file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import logging
 import os
 import tempfile
+import time
 from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +34,6 @@ from tinydb.table import Document, Table
 log = logging.getLogger(__name__)
 
 JOURNAL_SUFFIX = ".journal"
-# A write that changes more documents than this rewrites the snapshot instead of journaling
-# them (a condition scanned the whole table; its line would be as large as the file).
-MAX_JOURNALED_DOCS = 256
 # Fold the journal in when it is larger than the snapshot times this, and this many bytes.
 COMPACT_RATIO = 2
 COMPACT_MIN_BYTES = 256 * 1024
@@ -53,16 +57,26 @@ class StorageCorrupt(Exception):
         self.reason = reason
 
 
+# Encode this many documents of a background fold between two chances for the event loop's
+# thread to take the GIL (a document is encoded in C, holding it).
+FOLD_SLICE = 200
+
 # Test-only: when set, called with the stage a write has reached, so a test can kill the
-# process exactly there. Snapshot rewrites: "half-written" (the temp file holds half the
-# text), "synced" (the temp file is whole, not yet in place), "replaced" (in place, the
-# folder not yet synced), "snapshot-in-place" (the journal not yet emptied). Journal
-# appends: "journal-half" (half a line written), "journal-synced" (the line is durable,
-# the write not yet confirmed). None in production, which costs one comparison per stage.
+# process exactly there. Snapshot rewrites on the writer's thread: "half-written" (the temp
+# file holds half the text), "synced" (the temp file is whole, not yet in place), "replaced"
+# (in place, the folder not yet synced), "snapshot-in-place" (the journals not yet removed).
+# Background folds: "fold-sealed" (the journal renamed, nothing folded yet), then on the
+# fold's thread "fold-half-written", "fold-synced", "fold-replaced", "fold-in-place" (the
+# sealed journals not yet removed). Journal appends: "journal-half" (half a line written),
+# "journal-synced" (the line is durable, the write not yet confirmed). None in production,
+# which costs one comparison per stage.
 pause_hook: Callable[[str], None] | None = None
 
+# One thread folds every file's journal in, one file at a time.
+_folder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-fold")
 
-def write_atomically(path: Path, text: str) -> None:
+
+def write_atomically(path: Path, text: str, stage: str = "") -> None:
     """Replace ``path`` with ``text`` so a crash leaves either the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -73,18 +87,18 @@ def write_atomically(path: Path, text: str) -> None:
             else:
                 handle.write(text[: len(text) // 2])
                 handle.flush()
-                pause_hook("half-written")
+                pause_hook(f"{stage}half-written")
                 handle.write(text[len(text) // 2 :])
             handle.flush()
             os.fsync(handle.fileno())
         if pause_hook is not None:
-            pause_hook("synced")
+            pause_hook(f"{stage}synced")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     if pause_hook is not None:
-        pause_hook("replaced")
+        pause_hook(f"{stage}replaced")
     _fsync_folder(path.parent)
 
 
@@ -99,6 +113,37 @@ def _fsync_folder(folder: Path) -> None:
 def journal_of(path: Path) -> Path:
     """Return the journal file that belongs to a snapshot file."""
     return path.with_name(path.name + JOURNAL_SUFFIX)
+
+
+def sealed_journals(path: Path) -> list[tuple[int, Path]]:
+    """Return the sealed journals of a snapshot file with their last line's number, in order."""
+    prefix = journal_of(path).name + "."
+    found = []
+    for candidate in path.parent.glob(f"{prefix}*"):
+        number = candidate.name[len(prefix) :]
+        if number.isdigit():
+            found.append((int(number), candidate))
+    return sorted(found)
+
+
+def encode_snapshot(data: Data) -> str:
+    """Return a snapshot's text, encoding one document at a time so other threads get the GIL.
+
+    Tables and documents are read as they are: the caller passes a copy no one changes.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    parts = ["{"]
+    count = 0
+    for t, (name, table) in enumerate(data.items()):
+        parts.append(f"{',' if t else ''}{encode(name)}:{{")
+        for d, (doc_id, doc) in enumerate(table.items()):
+            parts.append(f"{',' if d else ''}{encode(doc_id)}:{encode(doc)}")
+            count += 1
+            if count % FOLD_SLICE == 0:
+                time.sleep(0)  # hand the GIL to a waiting thread (the event loop's)
+        parts.append("}")
+    parts.append("}")
+    return "".join(parts)
 
 
 def parse_snapshot(path: Path, raw: bytes) -> Data:
@@ -128,6 +173,8 @@ class JournalStorage(Storage):
     TinyDB hands the dict returned by ``read`` to its tables; ``IndexedTable`` changes it in
     place and calls ``commit`` with what it changed. Any failed write drops the memory copy,
     so the next read comes from disk again and memory never claims what the disk lacks.
+    While a background fold encodes its copy of the tables, ``folding`` is true and
+    ``IndexedTable`` hands updaters a copy of each document it would change in place.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -138,7 +185,13 @@ class JournalStorage(Storage):
         self._journal_bytes = 0
         self._snapshot_bytes = 0
         self._seq = 0  # number of the last journal line written or read
+        self._fold: Future[int] | None = None
         self.generation = 0  # bumped at every (re)load; tables rebuild their indexes then
+
+    @property
+    def folding(self) -> bool:
+        """Whether a background fold may still be reading the documents in memory."""
+        return self._fold is not None and not self._fold.done()
 
     def read(self) -> Data | None:
         """Return the whole database (parsed once, then from memory)."""
@@ -150,7 +203,8 @@ class JournalStorage(Storage):
     def write(self, data: Data) -> None:
         """Write the whole database (TinyDB's own writes, e.g. dropping a table)."""
         try:
-            self._compact(data)
+            self.settle()
+            self._rewrite(data)
         except BaseException:
             self.invalidate()
             raise
@@ -160,11 +214,10 @@ class JournalStorage(Storage):
         self, table: str, changed: dict[str, Any], removed: list[str], cleared: bool
     ) -> None:
         """Record durably what one write did to one table (memory holds it already)."""
+        # Even a write of a whole table is one line: rewriting the snapshot here instead
+        # would cost the writer a whole-file write and fsync; the fold does it off its path.
         data = self.read()
         assert data is not None
-        if len(changed) > MAX_JOURNALED_DOCS:
-            self.write(data)
-            return
         self._seq += 1
         entry: dict[str, Any] = {"seq": self._seq, "table": table}
         if cleared:
@@ -179,9 +232,12 @@ class JournalStorage(Storage):
         except BaseException:
             self.invalidate()
             raise
-        if self._journal_bytes > max(COMPACT_MIN_BYTES, COMPACT_RATIO * self._snapshot_bytes):
+        self._reap()
+        if self._fold is None and self._journal_bytes > max(
+            COMPACT_MIN_BYTES, COMPACT_RATIO * self._snapshot_bytes
+        ):
             try:
-                self._compact(data)
+                self._start_fold(data)
             except OSError as err:  # the write is in the journal; folding it in can wait
                 log.warning("could not fold %s into %s: %s", self.journal_path, self.path, err)
 
@@ -196,13 +252,21 @@ class JournalStorage(Storage):
         self._data = None
         self._close_journal()
 
+    def settle(self) -> None:
+        """Wait for a background fold to end (before a whole rewrite, a reload or closing)."""
+        if self._fold is not None:
+            with contextlib.suppress(Exception):  # logged by _reap; the journals hold it all
+                self._fold.result()
+            self._reap()
+
     def compact(self) -> None:
-        """Fold the journal into the snapshot now (at shutdown, or to make a backup copy)."""
-        if self._data is not None and self._journal_bytes:
+        """Fold the journals into the snapshot now, on this thread (at shutdown)."""
+        self.settle()
+        if self._data is not None and (self._journal_bytes or sealed_journals(self.path)):
             self.write(self._data)
 
     def close(self) -> None:
-        """Fold the journal in when it holds anything, and close it (removed when empty)."""
+        """Fold the journals in when they hold anything, and close them (removed when empty)."""
         try:
             self.compact()
         except OSError as err:  # the journal still holds every write; the next start replays it
@@ -212,6 +276,7 @@ class JournalStorage(Storage):
             self.journal_path.unlink(missing_ok=True)
 
     def _load(self) -> Data:
+        self.settle()  # a fold removing sealed journals must not race this read
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -221,8 +286,11 @@ class JournalStorage(Storage):
             data = parse_snapshot(self.path, raw)
             self._snapshot_bytes = len(raw)
         applied = data.pop(APPLIED_TABLE, {}).get("1", {}).get("applied", 0)
-        self._journal_bytes, last = replay(self.journal_path, data, applied)
-        self._seq = max(applied, last)
+        last = applied
+        for _number, sealed in sealed_journals(self.path):
+            last = max(last, replay(sealed, data, applied)[1])
+        self._journal_bytes, current = replay(self.journal_path, data, applied)
+        self._seq = max(last, current)
         return data
 
     def _append(self, payload: bytes) -> None:
@@ -230,6 +298,7 @@ class JournalStorage(Storage):
             created = not self.journal_path.exists()
             self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             if created:
+                # Also makes the rename of a sealed journal durable before this line counts.
                 _fsync_folder(self.journal_path.parent)
         try:
             view = memoryview(payload)
@@ -252,27 +321,68 @@ class JournalStorage(Storage):
             raise
         self._journal_bytes += len(payload)
 
-    def _compact(self, data: Data) -> None:
+    def _start_fold(self, data: Data) -> None:
+        """Seal the journal and fold everything up to its last line in on the fold thread.
+
+        Every line up to ``_seq`` is durable and in memory, so a copy of the tables now is
+        the state of that line. Tables are copied here (cheap: references); the documents
+        are shared, and ``IndexedTable`` copies one before changing it while ``folding``.
+        """
+        seq = self._seq
+        self._close_journal()
+        sealed = self.journal_path.with_name(f"{self.journal_path.name}.{seq}")
+        os.replace(self.journal_path, sealed)
+        self._journal_bytes = 0
+        if pause_hook is not None:
+            pause_hook("fold-sealed")
+        tables = {name: dict(table) for name, table in data.items()}
+        tables[APPLIED_TABLE] = {"1": {"applied": seq}}
+        self._fold = _folder.submit(_fold_in, self.path, tables, seq)
+
+    def _reap(self) -> None:
+        """Take the outcome of a finished background fold."""
+        if self._fold is None or not self._fold.done():
+            return
+        fold, self._fold = self._fold, None
+        try:
+            self._snapshot_bytes = fold.result()
+        except Exception as err:  # the sealed journals stay; the next fold includes them
+            log.warning("could not fold %s into %s: %s", self.journal_path, self.path, err)
+
+    def _rewrite(self, data: Data) -> None:
         marked = {**data, APPLIED_TABLE: {"1": {"applied": self._seq}}}
         text = json.dumps(marked, ensure_ascii=False, sort_keys=True)
         write_atomically(self.path, text)
         if pause_hook is not None:
             pause_hook("snapshot-in-place")
         self._snapshot_bytes = len(text.encode("utf-8"))
-        # The snapshot says which lines it holds: a crash before the journal is emptied only
-        # leaves lines that the next read skips. Emptied, not removed, so the next append
-        # needs no new directory entry (and no folder fsync).
+        # The snapshot says which lines it holds: a crash before the journals are removed
+        # only leaves lines that the next read skips. Removed rather than emptied, so a
+        # journal is only ever appended to (a backup copies it as it is while it grows).
+        self._close_journal()
+        for _number, sealed in sealed_journals(self.path):
+            sealed.unlink(missing_ok=True)
         if self._journal_bytes:
-            if self._fd is None:
-                self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
-            os.ftruncate(self._fd, 0)
-            os.fsync(self._fd)
+            self.journal_path.unlink(missing_ok=True)
         self._journal_bytes = 0
 
     def _close_journal(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _fold_in(path: Path, tables: Data, seq: int) -> int:
+    """Replace the snapshot with ``tables`` (the state of line ``seq``), then drop the sealed
+    journals it holds; return the snapshot's size. Runs on the fold thread."""
+    text = encode_snapshot(tables)
+    write_atomically(path, text, stage="fold-")
+    if pause_hook is not None:
+        pause_hook("fold-in-place")
+    for number, sealed in sealed_journals(path):
+        if number <= seq:
+            sealed.unlink(missing_ok=True)
+    return len(text.encode("utf-8"))
 
 
 def replay(journal: Path, data: Data, applied: int = 0) -> tuple[int, int]:
@@ -351,15 +461,21 @@ def _apply(entry: dict[str, Any], data: Data) -> None:
 class _ChangeView(MutableMapping[int, Any]):
     """The raw table as TinyDB's updaters see it (int ids), remembering what they touch."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], copy_first: bool = False) -> None:
         self.raw = raw
         self.touched: set[str] = set()
         self.removed: set[str] = set()
         self.cleared = False
+        # While a background fold encodes the documents, one the updater may change in
+        # place is replaced by a copy first, so the fold sees it as it was.
+        self.copy_first = copy_first
 
     def __getitem__(self, key: int) -> Any:
-        doc = self.raw[str(key)]
-        self.touched.add(str(key))  # the updater may change it in place
+        doc_id = str(key)
+        if self.copy_first and doc_id not in self.touched:
+            self.raw[doc_id] = copy.deepcopy(self.raw[doc_id])
+        doc = self.raw[doc_id]
+        self.touched.add(doc_id)  # the updater may change it in place
         return doc
 
     def __setitem__(self, key: int, value: Any) -> None:
@@ -518,7 +634,7 @@ class IndexedTable(Table):
         assert tables is not None
         fresh = self._indexed_at == storage.generation
         raw = tables.setdefault(self.name, {})
-        view = _ChangeView(raw)
+        view = _ChangeView(raw, copy_first=storage.folding)
         try:
             updater(view)  # type: ignore[arg-type]
             changed = {k: raw[k] for k in view.touched if k in raw}

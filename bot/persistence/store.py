@@ -6,7 +6,8 @@ import gzip
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 _NOT_DATA = {"backups", "logs", "images", "tmp", "archive"}
 BACKUPS = "backups"
 MIRROR = "archive"  # backups/archive: one copy of the append-only archives, kept up to date
+COPY_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,44 @@ class BackupResult:
     def ok(self) -> bool:
         """Whether the data folder is backed up for the day."""
         return self.error is None
+
+
+@dataclass
+class LiveCopy:
+    """The live files of a backup, opened at one moment, with the size each had then."""
+
+    day: date
+    files: list[tuple[str, int, int]] = field(default_factory=list)  # name, fd, size
+    folders: list[Path] = field(default_factory=list)
+    error: OSError | None = None
+
+    def write(self, folder: Path) -> None:
+        """Write each file gzip-compressed as it was when opened, and copy the folders."""
+        for name, fd, size in self.files:
+            with gzip.open(folder / f"{name}.gz", "wb") as dst:
+                offset = 0
+                while offset < size:
+                    chunk = os.pread(fd, min(COPY_CHUNK, size - offset), offset)
+                    if not chunk:
+                        raise OSError(f"{name} 在备份时变短了")
+                    dst.write(chunk)
+                    offset += len(chunk)
+        for item in self.folders:
+            shutil.copytree(item, folder / item.name)
+
+    def close(self) -> None:
+        """Close the files."""
+        for _name, fd, _size in self.files:
+            os.close(fd)
+        self.files = []
+
+
+def _capture_order(item: Path) -> tuple[int, str]:
+    """Sealed journals first, then journals, then snapshots and the rest (see start_backup)."""
+    name = item.name
+    if JOURNAL_SUFFIX + "." in name:
+        return 0, name
+    return (1 if name.endswith(JOURNAL_SUFFIX) else 2), name
 
 
 @dataclass(frozen=True)
@@ -80,6 +120,7 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         self.archive = Archive(self.root / "archive")
         self._dbs: dict[str, Database] = {}
+        self._backing_up = threading.Lock()  # one backup at a time
         self._remove_stale_temp_files()
 
     def _remove_stale_temp_files(self) -> None:
@@ -105,8 +146,8 @@ class Store:
     def table(self, db: str, name: str, *indexed: str) -> IndexedTable:
         """Return a table of ``<root>/<db>.json`` with an index on each field in ``indexed``."""
         table = cast(IndexedTable, self.db(db).table(name))
-        for field in indexed:
-            table.index(field)
+        for key in indexed:
+            table.index(key)
         return table
 
     def check_all(self) -> None:
@@ -119,42 +160,72 @@ class Store:
             check_shape(self.root / f"{name}.json", data, SHAPES.get(name, {}))
 
     def backup(self, today: date, keep_days: int) -> BackupResult:
-        """Back up the data folder once a day; a failure is reported, never raised.
+        """Back up the data folder once a day, on this thread; a failure is reported."""
+        return self.finish_backup(self.start_backup(today), keep_days)
+
+    def start_backup(self, today: date) -> LiveCopy:
+        """Open the live files as they are now: a consistent point, cheap enough for the loop.
+
+        Journals are only appended to and snapshots only replaced by a rename, so a file
+        opened now reads as it is now, whatever happens to it later. Sealed journals are
+        opened first, then journals, then the rest: a fold that ends meanwhile removes sealed
+        journals only after its snapshot is in place, and that snapshot, opened later, holds
+        them. ``finish_backup`` copies them (on any thread); nothing when today's copy exists.
+        """
+        copy = LiveCopy(today)
+        if (self.root / BACKUPS / today.isoformat()).exists():
+            return copy
+        try:
+            for item in sorted(self.root.iterdir(), key=_capture_order):
+                if item.name in _NOT_DATA or item.name.startswith("."):
+                    continue
+                if item.is_dir():
+                    copy.folders.append(item)
+                    continue
+                try:
+                    fd = os.open(item, os.O_RDONLY)
+                except FileNotFoundError:  # a sealed journal a fold removed: in the snapshot
+                    continue
+                copy.files.append((item.name, fd, os.fstat(fd).st_size))
+        except OSError as err:
+            copy.close()
+            copy.error = err
+        return copy
+
+    def finish_backup(self, copy: LiveCopy, keep_days: int) -> BackupResult:
+        """Write what ``start_backup`` opened, bring the archive copy up to date, drop old ones.
 
         ``backups/<date>/`` gets the live files gzip-compressed (snapshots and journals as
-        they are; restoring is gunzip into the data folder) and any other data sub-folder;
+        they were; restoring is gunzip into the data folder) and any other data sub-folder;
         ``backups/archive/`` is one copy of the append-only archives, each file extended by
         what was appended since the last backup. Copies past ``keep_days`` are dropped.
+        Safe on a worker thread: it reads files, never the databases' memory.
         """
+        today = copy.day
         backups = self.root / BACKUPS
         target = backups / today.isoformat()
         tmp = backups / f".{today.isoformat()}.partial"
+        made = None
         try:
-            made = None
-            if not target.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-                tmp.mkdir(parents=True)
-                self._copy_live(tmp)
-                mirror_archive(self.archive.root, backups / MIRROR)
-                tmp.rename(target)
-                made = target
-                log.info("backup written to %s", target)
-            self._prune_backups(backups, today - timedelta(days=keep_days))
+            with self._backing_up:
+                if copy.error is not None:
+                    raise copy.error
+                if not target.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    tmp.mkdir(parents=True)
+                    copy.write(tmp)
+                    mirror_archive(self.archive.root, backups / MIRROR)
+                    tmp.rename(target)
+                    made = target
+                    log.info("backup written to %s", target)
+                self._prune_backups(backups, today - timedelta(days=keep_days))
         except OSError as err:
             shutil.rmtree(tmp, ignore_errors=True)
             log.exception("backup of %s failed", today)
             return BackupResult(today, error=f"{today.isoformat()} 的数据备份失败：{err}")
+        finally:
+            copy.close()
         return BackupResult(today, path=made)
-
-    def _copy_live(self, folder: Path) -> None:
-        for item in sorted(self.root.iterdir()):
-            if item.name in _NOT_DATA or item.name.startswith("."):
-                continue
-            if item.is_dir():
-                shutil.copytree(item, folder / item.name)
-            else:
-                with open(item, "rb") as src, gzip.open(folder / f"{item.name}.gz", "wb") as dst:
-                    shutil.copyfileobj(src, dst)
 
     @staticmethod
     def _prune_backups(backups: Path, cutoff: date) -> None:
@@ -198,12 +269,12 @@ def check_shape(path: Path, data: dict[str, Any], shape: Shape) -> None:
     """Raise StorageCorrupt naming the first document that lacks a field or has a wrong type."""
     for table, fields in shape.items():
         for doc_id, doc in data.get(table, {}).items():
-            for field, kind in fields.items():
-                if field not in doc:
-                    raise StorageCorrupt(path, f"表 {table} 第 {doc_id} 条缺少字段 {field}")
-                if not isinstance(doc[field], kind):
+            for key, kind in fields.items():
+                if key not in doc:
+                    raise StorageCorrupt(path, f"表 {table} 第 {doc_id} 条缺少字段 {key}")
+                if not isinstance(doc[key], kind):
                     raise StorageCorrupt(
-                        path, f"表 {table} 第 {doc_id} 条的字段 {field} 类型不对：{doc[field]!r}"
+                        path, f"表 {table} 第 {doc_id} 条的字段 {key} 类型不对：{doc[key]!r}"
                     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.persistence.store import BackupResult, Store
+from bot.persistence.store import BackupResult, LiveCopy, Store
 from tests.harness import Harness
 
 
@@ -38,12 +38,18 @@ async def test_a_failed_backup_is_told_to_the_admins_once_and_the_bot_runs_on(
     assert admin is not None
     bot.api.started.add(admin.user_id)
 
-    def full_disk(self: Store, today: date, keep: int) -> BackupResult:
-        return BackupResult(today, error="磁盘已满（No space left on device）")
+    threads = []
 
-    monkeypatch.setattr(Store, "backup", full_disk)
+    def full_disk(self: Store, copy: LiveCopy, keep: int) -> BackupResult:
+        threads.append(threading.current_thread())
+        copy.close()
+        return BackupResult(copy.day, error="磁盘已满（No space left on device）")
+
+    monkeypatch.setattr(Store, "finish_backup", full_disk)
     calls = await bot.advance("2026-11-24 05:00")  # the 04:00 backup fails
     calls += await bot.advance("2026-11-24 06:00")
     told = [c.text for c in calls if c.chat_id == admin.user_id and "备份失败" in c.text]
     assert len(told) == 1 and "磁盘已满" in told[0] and "照常运行" in told[0]
+    # compressing and copying ran on a worker thread, never the event loop's
+    assert threads and threading.main_thread() not in threads
     assert bot.texts(await bot.send("1", "/help"))  # still answering

@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import shutil
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,8 @@ import pytest
 from tinydb import Query
 from tinydb.table import Document
 
+from bot.persistence import storage
 from bot.persistence.storage import (
-    MAX_JOURNALED_DOCS,
     JournalStorage,
     StorageCorrupt,
     open_db,
@@ -76,33 +77,38 @@ def test_the_journal_is_folded_in_once_it_outgrows_the_snapshot(
 ) -> None:
     monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 1000)
     path = tmp_path / "open.json"
-    table = open_db(path).table("items")
+    db = open_db(path)
+    table = db.table("items")
     for i in range(40):
         table.insert({"n": i, "text": "交接事项" * 5})
+    db.storage.settle()  # the fold runs on its own thread
     assert len(_journal_lines(path)) < 40  # folded at least once on the way
     assert len(json.loads(path.read_text(encoding="utf-8"))["items"]) >= 20
     assert len(_state(path)["items"]) == 40
 
 
-def test_a_write_that_changes_many_documents_rewrites_the_snapshot(tmp_path: Path) -> None:
+def test_a_write_that_changes_many_documents_is_one_journal_line(tmp_path: Path) -> None:
     path = tmp_path / "open.json"
     table = open_db(path).table("items")
-    table.insert_multiple({"n": i} for i in range(MAX_JOURNALED_DOCS + 10))
-    assert _journal_lines(path) == []
-    assert len(json.loads(path.read_text(encoding="utf-8"))["items"]) == MAX_JOURNALED_DOCS + 10
+    table.insert_multiple({"n": i} for i in range(500))
+    [line] = _journal_lines(path)
+    assert len(line["set"]) == 500 and not path.exists()
+    assert len(_state(path)["items"]) == 500
 
 
 def test_lines_already_in_the_snapshot_are_not_replayed_over_it(tmp_path: Path) -> None:
     path = tmp_path / "open.json"
-    table = open_db(path).table("items")
+    db = open_db(path)
+    table = db.table("items")
     table.insert_multiple({"n": i, "round": 0} for i in range(3))
     table.update({"round": 1}, doc_ids=[1])
     journal = path.with_name("open.json.journal")
     left = journal.read_bytes()
-    table.insert_multiple({"n": i, "round": 0} for i in range(MAX_JOURNALED_DOCS))
-    table.update({"round": 2})  # every document: the snapshot is rewritten
-    assert journal.stat().st_size == 0
-    journal.write_bytes(left)  # as if killed after replacing the snapshot, before emptying it
+    table.update({"round": 2})
+    db.table("scratch").insert({"n": 0})
+    db.drop_table("scratch")  # TinyDB writes the whole database: the snapshot is rewritten
+    assert not journal.exists()
+    journal.write_bytes(left)  # as if killed after replacing the snapshot, before removing it
     assert {d["round"] for d in _state(path)["items"].values()} == {2}
 
 
@@ -251,6 +257,78 @@ def test_an_updater_that_fails_halfway_leaves_memory_as_the_disk_has_it(tmp_path
     with pytest.raises(ValueError):
         table.insert_multiple([{"n": 2}, Document({"n": 3}, doc_id=5)])
     assert [d["n"] for d in table.all()] == [1]
+
+
+def _held_fold(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make every background fold wait for the returned event before it encodes its copy."""
+    go = threading.Event()
+    encode = storage.encode_snapshot
+
+    def held(data: dict[str, Any]) -> str:
+        go.wait()
+        return encode(data)
+
+    monkeypatch.setattr("bot.persistence.storage.encode_snapshot", held)
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
+    return go
+
+
+def test_writes_go_on_during_a_background_fold_and_the_fold_keeps_the_state_it_sealed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = _held_fold(monkeypatch)
+    path = tmp_path / "open.json"
+    db = open_db(path)
+    table = db.table("items")
+    table.insert({"n": 1, "tags": ["a"]})  # the journal outgrows the (missing) snapshot
+    assert db.storage.folding
+    table.update(lambda doc: doc["tags"].append("b"), doc_ids=[1])  # changes it in place
+    with pytest.raises(ValueError):
+        table.update(lambda doc: (doc.update(n=99), int("x")), doc_ids=[1])  # fails halfway
+    go.set()
+    db.storage.settle()
+    snapshot = json.loads(path.read_text(encoding="utf-8"))
+    assert snapshot["items"] == {"1": {"n": 1, "tags": ["a"]}}  # as sealed, no later change
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["open.json", "open.json.journal"]
+    table.insert({"n": 2, "tags": []})
+    assert _state(path)["items"] == {"1": {"n": 1, "tags": ["a", "b"]}, "2": {"n": 2, "tags": []}}
+
+
+def test_a_crash_during_a_fold_replays_the_sealed_journal_then_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = _held_fold(monkeypatch)
+    path = tmp_path / "open.json"
+    table = open_db(path).table("items")
+    table.insert({"n": 1})
+    table.update({"n": 2}, doc_ids=[1])
+    table.insert({"n": 3})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["open.json.journal", "open.json.journal.1"]  # as if killed mid-fold
+    assert _state(path)["items"] == {"1": {"n": 2}, "2": {"n": 3}}
+    go.set()
+
+
+def test_a_failed_fold_keeps_the_sealed_journal_and_the_next_fold_takes_it_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
+    monkeypatch.setattr("bot.persistence.storage.write_atomically", no_space)
+    path = tmp_path / "open.json"
+    db = open_db(path)
+    table = db.table("items")
+    table.insert({"n": 1})
+    db.storage.settle()
+    assert (tmp_path / "open.json.journal.1").exists() and not path.exists()
+    monkeypatch.undo()
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_MIN_BYTES", 0)
+    table.insert({"n": 2})
+    db.storage.settle()
+    assert [p.name for p in tmp_path.iterdir()] == ["open.json"]
+    assert _state(path)["items"] == {"1": {"n": 1}, "2": {"n": 2}}
 
 
 def test_an_index_answers_lookups_and_follows_every_write(tmp_path: Path) -> None:
@@ -412,6 +490,28 @@ def test_archives_are_backed_up_once_and_only_what_was_appended_is_copied(
     assert all(not (d / "archive").exists() for d in days)  # not one copy per day
 
 
+def test_a_backup_restores_the_moment_it_was_started_while_writes_and_folds_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = _held_fold(monkeypatch)
+    monkeypatch.setattr("bot.persistence.storage.COMPACT_RATIO", 0)
+    store = Store(tmp_path / "data")
+    store.archive.append("outbox", "2026-11", {"key": "a"})
+    team = store.db("team")
+    team.insert({"name": "张三"})  # a fold starts: the journal is sealed, the fold held
+    team.insert({"name": "李四"})
+    copy = store.start_backup(date(2026, 11, 23))  # on the loop: opens the files
+    go.set()
+    team.storage.settle()  # the fold replaces the snapshot and removes the sealed journal
+    team.insert({"name": "王五"})  # the journal is sealed again, and folded in
+    team.storage.settle()
+    assert sorted(p.name for p in (tmp_path / "data").iterdir() if p.is_file()) == ["team.json"]
+    result = store.finish_backup(copy, 14)  # on a worker thread in the bot
+    assert result.ok and result.path is not None
+    restored = _restore(result.path, tmp_path / "data" / "backups" / "archive", tmp_path / "r")
+    assert [d["name"] for d in restored.db("team").all()] == ["张三", "李四"]
+
+
 def test_an_archive_copy_that_is_not_a_prefix_is_copied_whole(tmp_path: Path) -> None:
     source, mirror = tmp_path / "archive", tmp_path / "mirror"
     (source / "2026-11").mkdir(parents=True)
@@ -430,7 +530,7 @@ def test_a_failed_backup_is_reported_and_the_bot_runs_on(
     def no_space(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("bot.persistence.store.shutil.copyfileobj", no_space)
+    monkeypatch.setattr("bot.persistence.store.gzip.open", no_space)
     result = store.backup(date(2026, 11, 23), 14)
     assert not result.ok and result.path is None
     assert "2026-11-23" in (result.error or "") and "No space left" in (result.error or "")

@@ -2,9 +2,10 @@
 
 The child pauses at a chosen stage of a write (``storage.pause_hook``: half a journal line
 written, the line durable but unconfirmed, a snapshot half written, whole, in place, or in
-place with the journal not yet emptied), says so, and waits; the parent kills it there. So
-every trial kills it exactly inside a write, with no timing, and then checks that nothing
-confirmed is lost and every file stays readable.
+place with the journal not yet removed; and the same stages of a background fold, whose
+thread pauses while the writer goes on appending), says so, and waits; the parent kills it
+there. So every trial kills it exactly inside a write, with no timing, and then checks that
+nothing confirmed is lost or applied twice and every file stays readable.
 """
 
 from __future__ import annotations
@@ -24,19 +25,23 @@ ROWS = 300
 FULL_EVERY = 20  # every so many steps one write changes every row (a snapshot rewrite)
 
 # The child keeps ROWS documents. Step v writes ``v`` into row ``v % ROWS`` (one journal
-# line) and, every FULL_EVERY steps, ``round = v`` into every row (more documents than a
-# journal line takes, so the snapshot is rewritten); the journal is folded in every few
-# kilobytes. It prints each step once the write returned: a confirmed write.
+# line), inserts ``{"v": v}`` into the table ``log`` and, every FULL_EVERY steps, writes
+# ``round = v`` into every row (one line of every document) and drops a scratch table
+# (TinyDB writes the whole database: the snapshot is rewritten); the journal is folded in
+# every kilobyte. It prints each step once its writes returned: a confirmed step.
 CHILD = f"""
 import sys
+import threading
 from pathlib import Path
 from bot.persistence import storage
 from bot.persistence.storage import open_db
 
-storage.COMPACT_MIN_BYTES = 4096
+storage.COMPACT_MIN_BYTES = 1024
+storage.COMPACT_RATIO = 0
 stage, nth = sys.argv[2], int(sys.argv[3])
 seen = 0
 v = 0
+said = threading.Lock()
 
 
 def pause(reached):
@@ -45,7 +50,8 @@ def pause(reached):
         return
     seen += 1
     if seen == nth:
-        print("paused", reached, v, flush=True)
+        with said:  # a fold pauses on its own thread while the writer prints steps
+            print("paused", reached, v, flush=True)
         sys.stdin.readline()  # killed while waiting here
 
 
@@ -57,20 +63,28 @@ if len(table) == 0:
 v = max(d["v"] for d in table.all())
 if {{d["round"] for d in table.all()}} != {{v - v % {FULL_EVERY}}}:
     table.update({{"round": v - v % {FULL_EVERY}}})  # finish the step a kill interrupted
+if v and v not in {{d["v"] for d in db.table("log").all()}}:
+    db.table("log").insert({{"v": v}})  # the same
 print("ready", v, flush=True)
 while True:
     v += 1
     table.update({{"v": v}}, doc_ids=[v % {ROWS} + 1])
+    db.table("log").insert({{"v": v}})
     if v % {FULL_EVERY} == 0:
         table.update({{"round": v}})
-    print(v, flush=True)
+        db.table("scratch").insert({{"v": v}})
+        db.drop_table("scratch")
+    with said:
+        print(v, flush=True)
 """
 
 
 def _state(path: Path) -> int:
     """Return the last step a fresh open sees; fail when any step before it is missing."""
     data = JournalStorage(path).read() or {}
-    rows = {int(doc_id) - 1: doc for doc_id, doc in data["rows"].items()}
+    rows = {int(doc_id) - 1: doc for doc_id, doc in data.get("rows", {}).items()}
+    if not rows and not data.get("log"):
+        return 0  # killed inside the very first write, which inserts the rows
     assert sorted(rows) == list(range(ROWS)), "rows went missing"
     last = max(row["v"] for row in rows.values())
     for r, row in rows.items():
@@ -86,6 +100,9 @@ def _state(path: Path) -> int:
         allowed.add(latest_round - FULL_EVERY)
     found = rounds.pop()
     assert found in allowed, f"a whole-table write was lost: round {found} at step {last}"
+    logged = sorted(doc["v"] for doc in data.get("log", {}).values())
+    # the kill may fall between a step's row write and its log insert
+    assert logged in (list(range(1, last + 1)), list(range(1, last))), "an insert lost or twice"
     return last
 
 
@@ -96,6 +113,11 @@ STAGES = (
     "synced",
     "replaced",
     "snapshot-in-place",
+    "fold-sealed",
+    "fold-half-written",
+    "fold-synced",
+    "fold-replaced",
+    "fold-in-place",
 )
 
 

@@ -81,13 +81,19 @@ class Alerts:
         if sliced:
             worked = self._unchanged(worked)
         self.scheduler.notify_many([n for _b, _i, notes in worked for n in notes])
-        if sliced:
-            # Storing hundreds of items is the other long write: let commands in first. An
-            # item they change keeps their change; its notes are queued, and the next tick
-            # sending the same rung again is dropped, the outbox knowing each key.
-            await asyncio.sleep(0)
-            worked = self._unchanged(worked)
-        self.tracker.items.save_many([item for _b, item, _n in worked])
+        if not sliced:
+            self.tracker.items.save_many([item for _b, item, _n in worked])
+        else:
+            # Storing hundreds of items is the other long write: one shard (one fsynced
+            # write) at a time, letting commands in before each. An item they change keeps
+            # their change; its notes are queued, and the next tick sending the same rung
+            # again is dropped, the outbox knowing each key.
+            shards: dict[int, list[Worked]] = {}
+            for work in worked:
+                shards.setdefault(self.tracker.items.shard_of(work[0].id), []).append(work)
+            for group in shards.values():
+                await asyncio.sleep(0)
+                self.tracker.items.save_many([item for _b, item, _n in self._unchanged(group)])
         self.tracker.arm_tick()
 
     def _unchanged(self, worked: list[Worked]) -> list[Worked]:
