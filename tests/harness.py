@@ -49,12 +49,14 @@ class Harness:
         raw: dict[str, Any] | None = None,
         live: bool = False,
         reader: Reader | None = None,
+        settle: bool = False,
     ) -> None:
         self.settings = parse_settings(raw if raw is not None else example_raw())
         self.data_dir = data_dir
         self.live = live  # wake the scheduler through the JobQueue, as the Telegram mode does
         # no OCR worker in handler tests: screenshots are read only by a reader a test gives
         self.reader = reader
+        self.settle = settle  # freeze start-up objects out of GC, as a real start does
         self.clock = ManualClock(local_time(start, self.settings))
         self.api = LocalBotApi(self.clock, {self.settings.team_chat: "团队群"})
         self.errors: list[BaseException] = []
@@ -69,6 +71,7 @@ class Harness:
             request=LocalRequest(self.api),
             live=self.live,
             make_reader=(lambda _conf: self.reader) if self.reader is not None else None,
+            settle=self.settle,
         )
 
         async def collect(_update: object, context: BotContext) -> None:
