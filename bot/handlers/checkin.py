@@ -30,6 +30,7 @@ from bot.handlers.common import (
     args_of,
     reply,
     require_member,
+    show_answer,
 )
 from bot.handlers.context import BotContext
 from bot.services.container import Services
@@ -291,9 +292,7 @@ async def swap_answer(update: Update, context: BotContext) -> None:
     answered = context.svc.roster.answer_swap(
         int(raw_id), member, verdict == "ok", context.svc.clock.now()
     )
-    await query.answer(answered.answer, show_alert=answered.alert)
-    if answered.card is not None:
-        await query.edit_message_text(answered.card)
+    await show_answer(query, answered)
 
 
 async def assign(update: Update, context: BotContext) -> None:

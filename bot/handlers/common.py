@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.domain.members import Member, Role
 from bot.domain.text import split_message
 from bot.handlers.context import BotContext
+from bot.services.messenger import Answer
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,13 @@ async def edit_query(
         log.warning("could not edit the pressed message: %s", err)
         return False
     return True
+
+
+async def show_answer(query: CallbackQuery, answered: Answer) -> None:
+    """Answer a button press and show the card's new text when it has one."""
+    await answer_query(query, answered.answer, answered.alert)
+    if answered.card is not None:
+        await edit_query(query, answered.card)
 
 
 def member_of(update: Update, context: BotContext) -> Member | None:

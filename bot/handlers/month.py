@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.domain.errors import Refusal, UserError
@@ -25,6 +24,7 @@ from bot.handlers.common import (
     is_private,
     reply,
     require_member,
+    show_answer,
 )
 from bot.handlers.context import BotContext
 from bot.services.container import Services
@@ -171,14 +171,7 @@ async def on_decision(update: Update, context: BotContext) -> None:
     decided = await context.svc.month.decide(
         lead, verdict == "ok", int(raw), context.svc.clock.now()
     )
-    await query.answer(decided.answer, show_alert=decided.request is None)
-    if not decided.card:
-        return
-    try:
-        await query.edit_message_text(decided.card)
-    except BadRequest as err:
-        if "not modified" not in str(err).lower():
-            log.info("could not update the request card: %s", err)
+    await show_answer(query, decided)
 
 
 async def kpi(update: Update, context: BotContext) -> None:

@@ -27,6 +27,15 @@ class Posted:
     message_id: int
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a pressed button answers: a note (a dialog when ``alert``), and the card's new text."""
+
+    answer: str
+    card: str | None = None  # None: leave the card as it is
+    alert: bool = False  # refused or found nothing: shown as a dialog the presser must close
+
+
 class Messenger(Protocol):
     """Sends and edits messages; implemented by ``bot.delivery.Delivery``."""
 

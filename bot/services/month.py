@@ -20,7 +20,6 @@ from bot.domain.discounts import (
     AgentMonth,
     Gift,
     Quota,
-    Request,
     State,
     check_request,
     decide,
@@ -65,7 +64,7 @@ from bot.reports.summaries import conversion, execution_figures, tally
 from bot.reports.worker import ReportWorker
 from bot.scheduling import Scheduler
 from bot.services.checkin import CheckinService
-from bot.services.messenger import Button, Keyboard, Messenger
+from bot.services.messenger import Answer, Button, Keyboard, Messenger
 from bot.services.orders import OrderService
 
 log = logging.getLogger(__name__)
@@ -80,15 +79,6 @@ CHART_NAMES = {
     "kpi": "考核",
     "trend": "趋势",
 }
-
-
-@dataclass(frozen=True)
-class Decided:
-    """What a lead's button press did: the answer, the updated card, the request."""
-
-    answer: str
-    card: str
-    request: Request | None = None
 
 
 @dataclass
@@ -198,11 +188,11 @@ class MonthService:
             current
         )
 
-    async def decide(self, lead: Member, approve: bool, number: int, now: datetime) -> Decided:
+    async def decide(self, lead: Member, approve: bool, number: int, now: datetime) -> Answer:
         """Approve or refuse a request once; tell the agent; put an approval on the order."""
         request = self.discounts.get(number)
         if request is None:
-            return Decided(f"申请 #{number} 不存在。", "")
+            return Answer(f"申请 #{number} 不存在。", alert=True)
         month = self.month_now(now)
         try:
             decided = decide(
@@ -217,7 +207,7 @@ class MonthService:
             card = discount_text.request_card(
                 request, self.quota_of(request.work_no, month), self.time.tz
             )
-            return Decided(str(err), card)
+            return Answer(str(err), card, alert=True)
         self.discounts.save(decided)
         if decided.state is State.APPROVED:
             try:
@@ -232,7 +222,7 @@ class MonthService:
         card = discount_text.request_card(
             decided, self.quota_of(decided.work_no, month), self.time.tz
         )
-        return Decided(decided.state.label, card, decided)
+        return Answer(decided.state.label, card)
 
     def approvals(self, words: list[str], today: date) -> str:
         """Return the lead's list of a month's decided requests per agent (default now)."""

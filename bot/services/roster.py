@@ -30,6 +30,7 @@ from bot.domain.shifts import Shift, ShiftOccurrence, occurrence_at
 from bot.domain.times import fmt_hhmm
 from bot.persistence.members import MemberRepo
 from bot.persistence.roster import RosterRepo
+from bot.services.messenger import Answer
 
 Coverage = dict[ShiftOccurrence, dict[str, Member | None]]  # account holders per occurrence
 REGULAR_REST = "轮休"  # the member's weekly day off from settings
@@ -44,15 +45,6 @@ class SwapAsked:
 
     request_id: int
     text: str
-
-
-@dataclass(frozen=True)
-class SwapAnswered:
-    """What pressing 同意/拒绝 on a swap card did: the answer, and the card's new text."""
-
-    answer: str
-    card: str | None = None  # None: leave the card as it is
-    alert: bool = False
 
 
 @dataclass
@@ -314,28 +306,26 @@ class Roster:
             f"请 {short_name(second)} 点“同意”确认（组长也可批准）；确认后才生效。",
         )
 
-    def answer_swap(
-        self, request_id: int, presser: Member, agree: bool, now: datetime
-    ) -> SwapAnswered:
+    def answer_swap(self, request_id: int, presser: Member, agree: bool, now: datetime) -> Answer:
         """Apply the partner's (or a lead's) 同意, or anyone's 拒绝 of the two or a lead."""
         asked = self.repo.swap_request(request_id)
         if asked is None:
-            return SwapAnswered("该换班申请已处理过了。")
+            return Answer("该换班申请已处理过了。")
         first, second = self.members.by_work_no(asked.first), self.members.by_work_no(asked.second)
         if first is None or second is None:
             self.repo.drop_swap_request(request_id)
             gone = "有一方已不在团队，换班取消。"
-            return SwapAnswered(gone, f"换班申请已取消：{gone}")
+            return Answer(gone, f"换班申请已取消：{gone}")
         lead = presser.role >= Role.LEAD
         may = lead or presser.work_no == second.work_no
         if not agree:
             may = may or presser.work_no == first.work_no
         if not may:
-            return SwapAnswered(f"只有 {short_name(second)} 或组长可以确认这次换班。", alert=True)
+            return Answer(f"只有 {short_name(second)} 或组长可以确认这次换班。", alert=True)
         self.repo.drop_swap_request(request_id)
         day = asked.day
         if not agree:
-            return SwapAnswered(
+            return Answer(
                 "已拒绝。",
                 f"{short_name(first)} 与 {short_name(second)} {fmt_day(day)} 的换班申请"
                 f"已被 {presser.name} 拒绝，排班不变。",
@@ -343,10 +333,10 @@ class Roster:
         try:
             change = self._swap_change(first, second, day, now)
         except UserError as err:
-            return SwapAnswered("排班已变化，换班未生效。", f"换班未生效：{err}。")
+            return Answer("排班已变化，换班未生效。", f"换班未生效：{err}。")
         self.repo.add_swap(Swap(first.work_no, second.work_no, day, presser.work_no, now))
         how = "同意" if presser.work_no == second.work_no else "批准"
-        return SwapAnswered(
+        return Answer(
             "换班已生效。",
             f"✅ 已换班 {fmt_day(day)}：{change}（{presser.name} {how}）。"
             f"撤销请组长用 /duty undo {first.work_no} {day.isoformat()}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.common import answer_query, edit_query, require_member
+from bot.handlers.common import require_member, show_answer
 from bot.handlers.context import BotContext
 
 PATTERN = r"^deadlines:review:\d+:(stop|go)$"
@@ -17,6 +17,4 @@ async def review_decision(update: Update, context: BotContext) -> None:
     _, _, raw_id, verdict = query.data.split(":")
     svc = context.svc
     decided = svc.deadlines.decide_review(lead, int(raw_id), verdict, svc.clock.now())
-    await answer_query(query, decided.answer)
-    if decided.card is not None:
-        await edit_query(query, decided.card)
+    await show_answer(query, decided)

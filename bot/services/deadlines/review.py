@@ -16,20 +16,12 @@ from bot.scheduling import Scheduler
 from bot.services.deadlines.alerts import REVIEW, Alerts
 from bot.services.deadlines.tracker import Tracker
 from bot.services.deadlines.wording import Wording
-from bot.services.messenger import Button, Keyboard, Messenger
+from bot.services.messenger import Answer, Button, Keyboard, Messenger
 
 STOP = "stop"
 GO = "go"
 ASKED = "asked"  # the card went out; it waits for the lead's button
 LOST = "lost"  # reported lost before enough visits; the card waits for the lead's button
-
-
-@dataclass(frozen=True)
-class Decided:
-    """What a lead's button press comes to: the answer to the press, and the card's new text."""
-
-    answer: str
-    card: str | None = None  # None: leave the card as it is
 
 
 @dataclass
@@ -115,18 +107,18 @@ class Review:
         else:
             await self.messenger.to_chat(to, text, keyboard)
 
-    def decide(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Decided:
+    def decide(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Answer:
         """Apply a lead's 无需跟进 (``stop``) or 继续跟进 (``go``) on a reviewed customer."""
         item = self.tracker.items.get(item_id)
         if item is None or item.review not in ("pending", ASKED, LOST):
-            return Decided("该客户已处理过了。")
+            return Answer("该客户已处理过了。")
         customer = mask_phones(item.ref)
         if item.review == LOST:
             return self._decide_lost(lead, item, verdict, now)
         if verdict == STOP:
             item.review = STOP
             self.tracker.close(item, "no_followup", lead, now)
-            return Decided(
+            return Answer(
                 "已确认无需跟进。", f"#{item.id} {customer}：{lead.name} 确认无需跟进，已结束。"
             )
         item.review = GO
@@ -138,17 +130,17 @@ class Review:
         self._tell_owner(item, lead, customer, now)
         owner = self.wording.owner_of(item)
         card = f"#{item.id} {customer}：{lead.name} 要求继续跟进（负责人 {owner}）。"
-        return Decided("已安排继续跟进。", card)
+        return Answer("已安排继续跟进。", card)
 
     def _decide_lost(
         self, lead: Member, item: DeadlineItem, verdict: str, now: datetime
-    ) -> Decided:
+    ) -> Answer:
         """Close a customer reported lost (无需跟进), or let the visits go on (继续跟进)."""
         customer = mask_phones(item.ref)
         if verdict == STOP:
             item.review = STOP
             self.tracker.close(item, "lost", lead, now, item.note)
-            return Decided(
+            return Answer(
                 "已确认流失。", f"#{item.id} {customer}：{lead.name} 确认无需跟进，按流失结束。"
             )
         item.review = GO
@@ -158,7 +150,7 @@ class Review:
         self._tell_owner(item, lead, customer, now)
         owner = self.wording.owner_of(item)
         card = f"#{item.id} {customer}：{lead.name} 要求继续跟进（负责人 {owner}）。"
-        return Decided("已安排继续跟进。", card)
+        return Answer("已安排继续跟进。", card)
 
     def _tell_owner(self, item: DeadlineItem, lead: Member, customer: str, now: datetime) -> None:
         """Tell the owner that the lead wants the customer followed up."""

@@ -44,10 +44,10 @@ from bot.scripts import ScriptBook
 from bot.services.deadlines.alerts import REVIEW, Alerts
 from bot.services.deadlines.lookups import DUNNED_FIRST, FOLLOWED, FOLLOWED_FIRST, NUMBERED, Lookup
 from bot.services.deadlines.platforms import platform_named
-from bot.services.deadlines.review import LOST, Decided, Review
+from bot.services.deadlines.review import LOST, Review
 from bot.services.deadlines.tracker import TICK, Ownership, Tracker
 from bot.services.deadlines.wording import Wording, duration
-from bot.services.messenger import Messenger
+from bot.services.messenger import Answer, Messenger
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
 
@@ -475,7 +475,7 @@ class DeadlineService:
         if not may_reassign(member, item):
             raise Refusal("只有组长或该待办的负责人可以转交。")
 
-    def decide_review(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Decided:
+    def decide_review(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Answer:
         """Apply a lead's 无需跟进 / 继续跟进 on a reviewed customer."""
         return self.review.decide(lead, item_id, verdict, now)
 
