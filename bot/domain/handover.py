@@ -137,19 +137,45 @@ def last_started(shifts: tuple[Shift, ...], moment: datetime, tz: ZoneInfo) -> S
     return started[-1]
 
 
-def own_occurrence(
-    shifts: tuple[Shift, ...],
-    shift_on: Callable[[date], str | None],
-    moment: datetime,
-    tz: ZoneInfo,
-) -> ShiftOccurrence | None:
-    """Return the occurrence of the member's own shift around ``moment`` (None: off duty).
+@dataclass(frozen=True)
+class MemberShifts:
+    """One member's shifts over the team's shift table: ``shift_on(day)`` names the shift the
+    member works on a day (None: off)."""
 
-    ``shift_on(day)`` tells which shift the member works on a day. An agent arriving up to
-    an hour early, or writing the handover up to three hours after leaving, still belongs
-    to that shift; when two fit, the one that started last wins.
-    """
-    return occurrence_at(shifts, moment, tz, early=EARLY, late=LATE, shift_on=shift_on)
+    shifts: tuple[Shift, ...]
+    shift_on: Callable[[date], str | None]
+    tz: ZoneInfo
+
+    def works(self, occ: ShiftOccurrence) -> bool:
+        """Whether the member works the occurrence ``occ``."""
+        return self.shift_on(occ.day) == occ.shift.key
+
+    def works_on(self, key: str) -> bool:
+        """Whether the member works the occurrence a stored ``key`` names."""
+        occ = occ_from_key(key, self.shifts)
+        return occ is not None and self.works(occ)
+
+    def own(self, moment: datetime) -> ShiftOccurrence | None:
+        """Return the occurrence of the member's own shift around ``moment`` (None: off duty).
+
+        An agent arriving up to an hour early, or writing the handover up to three hours
+        after leaving, still belongs to that shift; when two fit, the one that started last
+        wins.
+        """
+        return occurrence_at(
+            self.shifts, moment, self.tz, early=EARLY, late=LATE, shift_on=self.shift_on
+        )
+
+    def running_or_next(self, now: datetime) -> ShiftOccurrence | None:
+        """Return the member's running shift, else their next one (None: no regular shift)."""
+        occ = last_started(self.shifts, now, self.tz)
+        if self.works(occ) and occ.end(self.tz) > now:
+            return occ
+        for _ in range(LOOKAHEAD * 2):
+            occ = next_occurrence(self.shifts, occ, self.tz)
+            if self.works(occ):
+                return occ
+        return None
 
 
 def receiving_occurrence(
@@ -168,32 +194,6 @@ def receiving_occurrence(
     while first.end(tz) <= now:  # nobody on duty anywhere: still never a shift in the past
         first = next_occurrence(shifts, first, tz)
     return first
-
-
-def member_occurrence(
-    shifts: tuple[Shift, ...],
-    shift_on: Callable[[date], str | None],
-    now: datetime,
-    tz: ZoneInfo,
-) -> ShiftOccurrence | None:
-    """Return the member's running shift, else their next one (None: no regular shift).
-
-    ``shift_on(day)`` tells which shift the member works on a day.
-    """
-    occ = last_started(shifts, now, tz)
-    if shift_on(occ.day) == occ.shift.key and occ.end(tz) > now:
-        return occ
-    for _ in range(LOOKAHEAD * 2):
-        occ = next_occurrence(shifts, occ, tz)
-        if shift_on(occ.day) == occ.shift.key:
-            return occ
-    return None
-
-
-def works_on(key: str, shifts: tuple[Shift, ...], shift_on: Callable[[date], str | None]) -> bool:
-    """Whether the member whose shifts ``shift_on`` tells works the occurrence ``key`` names."""
-    occ = occ_from_key(key, shifts)
-    return occ is not None and shift_on(occ.day) == occ.shift.key
 
 
 def reminder_at(occ: ShiftOccurrence, before: timedelta, tz: ZoneInfo) -> datetime:

@@ -12,13 +12,13 @@ from bot.domain import handover_text as fmt
 from bot.domain.errors import UserError
 from bot.domain.handover import (
     Item,
+    MemberShifts,
     ack_due,
     is_nothing,
     last_started,
     next_occurrence,
     occ_from_key,
     occ_key,
-    own_occurrence,
     parse_item,
     parse_items,
     previous_occurrence,
@@ -150,19 +150,19 @@ def test_night_shift_ending_after_midnight_is_reminded_at_midnight_the_next_day(
 
 
 def test_night_agent_writing_after_midnight_still_hands_over_from_monday_night() -> None:
-    occ = own_occurrence(SHIFTS, lambda _day: "night", at("2026-11-24 00:10"), TZ)
+    occ = MemberShifts(SHIFTS, lambda _day: "night", TZ).own(at("2026-11-24 00:10"))
     assert occ == ShiftOccurrence(NIGHT, MONDAY)
 
 
 def test_day_agent_writing_during_the_night_shift_hands_over_from_the_day_shift() -> None:
-    occ = own_occurrence(SHIFTS, lambda _day: "day", at("2026-11-23 17:10"), TZ)
+    occ = MemberShifts(SHIFTS, lambda _day: "day", TZ).own(at("2026-11-23 17:10"))
     assert occ == ShiftOccurrence(DAY, MONDAY)
-    late = own_occurrence(SHIFTS, lambda _day: "day", at("2026-11-23 19:00"), TZ)
+    late = MemberShifts(SHIFTS, lambda _day: "day", TZ).own(at("2026-11-23 19:00"))
     assert late == ShiftOccurrence(DAY, MONDAY)
 
 
 def test_agent_on_a_day_off_has_no_shift_and_the_latest_started_one_is_used() -> None:
-    assert own_occurrence(SHIFTS, lambda _day: None, at("2026-11-23 10:00"), TZ) is None
+    assert MemberShifts(SHIFTS, lambda _day: None, TZ).own(at("2026-11-23 10:00")) is None
     assert last_started(SHIFTS, at("2026-11-24 07:00"), TZ) == ShiftOccurrence(NIGHT, MONDAY)
 
 

@@ -29,9 +29,8 @@ from bot.scheduling import Scheduler
 from bot.services.handover.cards import Cards, buttons
 from bot.services.handover.shifts import (
     author_occurrence,
-    member_occurrence,
+    member_shifts,
     receiving_occurrence,
-    works_on,
 )
 from bot.services.handover.timers import HandoverTimers
 from bot.services.messenger import Keyboard, Messenger
@@ -97,7 +96,7 @@ class HandoverService:
         The assignee, else the receiving shift, takes an item over; leads always may. Its
         author may also close or reassign it, but not take it over.
         """
-        if item.may_acknowledge(member, works_on(self.roster, member, item.to_occ)):
+        if item.may_acknowledge(member, member_shifts(self.roster, member).works_on(item.to_occ)):
             return
         if action != "ack" and member.user_id == item.author_id:
             return
@@ -249,10 +248,11 @@ class HandoverService:
         self, target: Member, item: Item, now: datetime
     ) -> ShiftOccurrence | None:
         """Return the item's shift if ``target`` works it, else the target's running or next."""
-        shifts = self.settings.shifts
-        if works_on(self.roster, target, item.to_occ):
-            return occ_from_key(item.to_occ, shifts)
-        return member_occurrence(self.roster, target, now) or occ_from_key(item.to_occ, shifts)
+        current = occ_from_key(item.to_occ, self.settings.shifts)
+        theirs = member_shifts(self.roster, target)
+        if current is not None and theirs.works(current):
+            return current
+        return theirs.running_or_next(now) or current
 
     # ---- lists ----------------------------------------------------------------------------
 

@@ -10,11 +10,19 @@ from bot.domain.shifts import ShiftOccurrence
 from bot.services.roster import Roster
 
 
+def member_shifts(roster: Roster, member: Member) -> rules.MemberShifts:
+    """Return a member's shifts as the roster has them (regular shift, rest days, swaps)."""
+    return rules.MemberShifts(
+        roster.settings.shifts,
+        lambda day: roster.shift_of(member, day),
+        roster.settings.timezone,
+    )
+
+
 def author_occurrence(roster: Roster, member: Member, now: datetime) -> ShiftOccurrence:
     """Return the shift a member writes the handover from: their own, else the latest one."""
-    shifts, tz = roster.settings.shifts, roster.settings.timezone
-    own = rules.own_occurrence(shifts, lambda day: roster.shift_of(member, day), now, tz)
-    return own or rules.last_started(shifts, now, tz)
+    own = member_shifts(roster, member).own(now)
+    return own or rules.last_started(roster.settings.shifts, now, roster.settings.timezone)
 
 
 def receiving_occurrence(roster: Roster, occ: ShiftOccurrence, now: datetime) -> ShiftOccurrence:
@@ -25,19 +33,4 @@ def receiving_occurrence(roster: Roster, occ: ShiftOccurrence, now: datetime) ->
         now,
         roster.settings.timezone,
         lambda nxt: bool(roster.agents_on_duty(nxt.day, nxt.shift.key)),
-    )
-
-
-def works_on(roster: Roster, member: Member, key: str) -> bool:
-    """Whether ``member`` works the shift occurrence ``key`` names."""
-    return rules.works_on(key, roster.settings.shifts, lambda day: roster.shift_of(member, day))
-
-
-def member_occurrence(roster: Roster, member: Member, now: datetime) -> ShiftOccurrence | None:
-    """Return the member's running shift, else their next one (None: no regular shift)."""
-    return rules.member_occurrence(
-        roster.settings.shifts,
-        lambda day: roster.shift_of(member, day),
-        now,
-        roster.settings.timezone,
     )
