@@ -655,17 +655,25 @@ def startup_child(data: Path | None) -> dict[str, Any]:
         del settings
     else:
 
-        async def start_bot() -> None:
+        async def start_bot() -> float:
             harness = Harness(data, start=START, raw=team_raw(), **SETTLE)
             await harness.__aenter__()
+            ready = time.perf_counter()
             await harness.__aexit__()
+            return ready
 
-        asyncio.run(start_bot())
+        ready = asyncio.run(start_bot())
     elapsed = (time.perf_counter() - t0) * 1000
+    if data is not None:  # start-up is until ready; stopping (folding journals in) is apart
+        stop_ms = round(elapsed - (ready - t0) * 1000)
+        elapsed = (ready - t0) * 1000
     status = Path("/proc/self/status").read_text()
     rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"ms": round(elapsed), "rss_mb": round(rss), "peak_mb": round(peak)}
+    figures = {"ms": round(elapsed), "rss_mb": round(rss), "peak_mb": round(peak)}
+    if data is not None:
+        figures["stop_ms"] = stop_ms
+    return figures
 
 
 def startup(data: Path | None) -> dict[str, Any]:

@@ -526,6 +526,20 @@ class _Index:
         elif value is not None:
             insort(self.order, (value, int(doc_id)))
 
+    def fill(self, docs: Mapping[str, Mapping[str, Any]]) -> None:
+        """Index every document of a freshly read table (one sort, not one insort each)."""
+        for doc_id, doc in docs.items():
+            value = self.key(doc)
+            self.value_of[doc_id] = value
+            if self.order is None:
+                self.ids.setdefault(value, set()).add(doc_id)
+        if self.order is not None:
+            self.order = sorted(
+                (value, int(doc_id))
+                for doc_id, value in self.value_of.items()
+                if value is not None
+            )
+
     def drop(self, doc_id: str) -> None:
         if doc_id not in self.value_of:
             return
@@ -617,9 +631,9 @@ class IndexedTable(Table):
         generation = self._generation()
         if generation is None or self._indexed_at != generation:
             self._indexes = {n: _Index(k, o) for n, (k, o) in self._keys.items()}
-            for doc_id, doc in self._read_table().items():
-                for index in self._indexes.values():
-                    index.add(doc_id, doc)
+            docs = self._read_table()
+            for index in self._indexes.values():
+                index.fill(docs)
             self._indexed_at = generation
         return self._indexes[name]
 
