@@ -27,6 +27,7 @@ from bot.services.deadlines.lookups import DUNNED
 from bot.services.messenger import Keyboard, Posted
 from bot.services.orders import OrderService
 from bot.services.roster import Roster
+from tests.harness import Crash
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 ORDER = "3391827740"
@@ -37,6 +38,14 @@ class Cards:
 
     def __init__(self) -> None:
         self.sent: list[tuple[int | Member, str, Keyboard | None]] = []
+        self.crash_at: int | None = None  # the process dies right after this many sends
+
+    def _record(self, to: int | Member, text: str, keyboard: Keyboard | None) -> int:
+        self.sent.append((to, text, keyboard))
+        if len(self.sent) == self.crash_at:
+            self.crash_at = None
+            raise Crash()
+        return len(self.sent)
 
     async def to_member(
         self,
@@ -45,14 +54,12 @@ class Cards:
         keyboard: Keyboard | None = None,
         group_text: str | None = None,
     ) -> Posted | None:
-        self.sent.append((member, text, keyboard))
-        return Posted(member.user_id, len(self.sent))
+        return Posted(member.user_id, self._record(member, text, keyboard))
 
     async def to_chat(
         self, chat_id: int, text: str, keyboard: Keyboard | None = None
     ) -> Posted | None:
-        self.sent.append((chat_id, text, keyboard))
-        return Posted(chat_id, len(self.sent))
+        return Posted(chat_id, self._record(chat_id, text, keyboard))
 
     async def edit(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None = None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import Refusal
+from bot.domain.text import UNCONFIRMED
 from bot.persistence.timers import Timer
 from bot.services.deadlines.alerts import REVIEW
+from tests.harness import Crash
 from tests.services.test_deadlines import Rig, rig  # noqa: F401  (the fixture)
 
 
@@ -84,3 +86,23 @@ async def test_a_bare_name_shared_by_two_customers_changes_nothing_and_lists_the
         rig.ds.record_visit(agent, "张女士", "", now)
     assert "#1 张女士-8812" in str(refused.value) and "#2 张女士 3301" in str(refused.value)
     assert [len(i.visits) for i in rig.ds.items.all()] == [0, 0]
+
+
+@pytest.mark.parametrize("sends_before_the_stop", [1, 2])
+async def test_a_review_card_cut_off_by_a_stop_comes_again_marked_never_twice_unmarked(
+    rig: Rig,  # noqa: F811
+    sends_before_the_stop: int,
+) -> None:
+    agent = rig.member("2")
+    rig.ds.open_followup(agent, "王先生", ["只是看看", "C"], rig.clock.now())
+    rig.clock.set(rig.at("16:00"))
+    timer = Timer("deadlines:review:2026-11-23", REVIEW, rig.clock.now())
+    rig.cards.crash_at = sends_before_the_stop  # 1: after the heading, 2: after the card
+    with pytest.raises(Crash):
+        await rig.ds.review.on_review(timer, False)
+    await rig.ds.review.on_review(timer, False)  # the timer stays until its work is done
+    cards = [text for _, text, keyboard in rig.cards.sent if keyboard is not None]
+    assert cards and cards[0].startswith("C 类客户复核 #1")
+    assert all(text.endswith(UNCONFIRMED) for text in cards[1:])
+    assert len(cards) == sends_before_the_stop  # cut off before it: once, marked
+    assert [i.review for i in rig.ds.items.all()] == ["asked"]

@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.domain.deadline_item import FOLLOWUP, DeadlineItem
 from bot.domain.followup import sample_for_review
 from bot.domain.members import Member, short_name
-from bot.domain.text import mask_phones
+from bot.domain.text import mask_phones, unconfirmed
 from bot.persistence.members import MemberRepo
 from bot.persistence.timers import Timer
 from bot.scheduling import Scheduler
@@ -20,6 +20,7 @@ from bot.services.messenger import Answer, Button, Keyboard, Messenger
 
 STOP = "stop"
 GO = "go"
+ASKING = "asking"  # picked for the card, which is being sent (a stop may come before it is)
 ASKED = "asked"  # the card went out; it waits for the lead's button
 LOST = "lost"  # reported lost before enough visits; the card waits for the lead's button
 
@@ -44,18 +45,19 @@ class Review:
         followups = [i for i in self.tracker.items.all() if i.kind == FOLLOWUP]
         waiting = [i for i in followups if i.review in (ASKED, LOST)]
         pending = [i for i in followups if i.review == "pending"]
+        # Picked before a stop that may have come between sending a card and recording it:
+        # their card goes again, marked as a possible repeat, and never twice unmarked.
+        unsure = [i for i in followups if i.review == ASKING]
         c_items = [i for i in pending if i.cls == "C"]
         b_items = [i for i in pending if i.cls == "B"]
         share = self.settings.deadlines.review_share_b
         picked = set(sample_for_review([i.id for i in b_items], share, timer.key))
         for item in b_items:
-            item.review = ASKED if item.id in picked else "skipped"
+            item.review = ASKING if item.id in picked else "skipped"
         for item in c_items:
-            item.review = ASKED
+            item.review = ASKING
         self.tracker.items.save_many(b_items + c_items)
         asked = c_items + [i for i in b_items if i.id in picked]
-        if not asked and not waiting:
-            return
         chat = self._review_chat()
         if asked:
             await self._send(
@@ -64,18 +66,27 @@ class Review:
                 f"B 类抽查 {len(asked) - len(c_items)} 位。",
                 None,
             )
-        for item in asked:
-            text = (
-                f"{item.cls} 类客户复核 #{item.id}：{mask_phones(item.ref)}\n"
-                f"顾虑：{item.concern or '未填写'} · 负责人 {self.wording.owner_of(item)}"
-                f" · 已回访 {len(item.visits)} 次"
+        again = {i.id for i in unsure}
+        for item in unsure + asked:
+            text = self._card(item)
+            await self._send(
+                chat, unconfirmed(text) if item.id in again else text, _buttons(item.id)
             )
-            await self._send(chat, text, _buttons(item.id))
+            item.review = ASKED
+            self.tracker.items.save(item)
         if waiting:  # through the outbox: queued once a day, so a run again after a stop
             # does not repeat it, and a send cut short is marked as a possible repeat
             to = {"user": chat.user_id} if isinstance(chat, Member) else {"chat": chat}
             key = f"{REVIEW}:waiting:{timer.key}"
             self.scheduler.notify(to, still_waiting(waiting), key, timer.due, "deadlines")
+
+    def _card(self, item: DeadlineItem) -> str:
+        """Return the review card of one customer."""
+        return (
+            f"{item.cls} 类客户复核 #{item.id}：{mask_phones(item.ref)}\n"
+            f"顾虑：{item.concern or '未填写'} · 负责人 {self.wording.owner_of(item)}"
+            f" · 已回访 {len(item.visits)} 次"
+        )
 
     async def ask_lost(self, item: DeadlineItem, agent: Member, reason: str) -> None:
         """Pause a customer reported lost too early and send the lead the card to decide."""
@@ -110,7 +121,7 @@ class Review:
     def decide(self, lead: Member, item_id: int, verdict: str, now: datetime) -> Answer:
         """Apply a lead's 无需跟进 (``stop``) or 继续跟进 (``go``) on a reviewed customer."""
         item = self.tracker.items.get(item_id)
-        if item is None or item.review not in ("pending", ASKED, LOST):
+        if item is None or item.review not in ("pending", ASKING, ASKED, LOST):
             return Answer("该客户已处理过了。")
         customer = mask_phones(item.ref)
         if item.review == LOST:
