@@ -30,7 +30,6 @@ import os
 import platform
 import random
 import re
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -669,7 +668,9 @@ def startup_child(data: Path | None) -> dict[str, Any]:
         elapsed = (ready - t0) * 1000
     status = Path("/proc/self/status").read_text()
     rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child started by the
+    # benchmark (which holds the built year in memory) reported the parent's peak.
+    peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
     figures = {"ms": round(elapsed), "rss_mb": round(rss), "peak_mb": round(peak)}
     if data is not None:
         figures["stop_ms"] = stop_ms
