@@ -242,6 +242,7 @@ async def bench_burst(root: Path) -> dict[str, Any]:
 
 
 def machine() -> str:
+    """Describe the machine the figures come from (the benchmarks' one description)."""
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -250,9 +251,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"nproc {os.cpu_count()}, CPU {cpu}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()}, load average at start {load:.2f}"
     )
 
 

@@ -16,8 +16,6 @@ the same event loop, and a 5 ms heartbeat measures how long the loop was blocked
 from __future__ import annotations
 
 import asyncio
-import os
-import platform
 import random
 import resource
 import shutil
@@ -37,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_deadlines import machine
 from bot.domain.checkin import Status
 from bot.domain.checkin_report import AttendanceRow
 from bot.domain.discounts import Gift, Request, State
@@ -481,19 +480,6 @@ async def run_mode(mode: str, source: Path, work: Path, bot: Harness) -> Run:
     result.stall_ms = worst[0]
     result.stall_phase = max((k for k in names if marks[k] <= worst[1]), key=lambda k: marks[k])
     return result
-
-
-def machine() -> str:
-    """Describe the machine in one line."""
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return (
-        f"nproc {os.cpu_count()}, CPU {cpu}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
 
 
 def pct(values: list[float], q: float) -> float:

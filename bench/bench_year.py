@@ -27,7 +27,6 @@ import inspect
 import io
 import json
 import os
-import platform
 import random
 import re
 import sqlite3
@@ -47,7 +46,7 @@ from PIL import ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_deadlines import stored_item, with_loop_probe
+from bench.bench_deadlines import machine, stored_item, with_loop_probe
 from bot.config import parse_settings
 from bot.domain.checkin import Checkin, Image, Status
 from bot.domain.handover import Item
@@ -708,18 +707,6 @@ def disk(data: Path) -> dict[str, float]:
     live = sum(p.stat().st_size for p in data.iterdir() if p.is_file()) / 2**20
     result["live_mb"] = live
     return {k: round(v, 1) for k, v in result.items()}
-
-
-def machine() -> str:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return (
-        f"nproc {os.cpu_count()}, CPU {cpu}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
 
 
 def run_scale(years: float, samples: int, root: Path) -> dict[str, Any]:
