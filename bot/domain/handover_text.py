@@ -151,9 +151,22 @@ def post(
             lines.append(brief(item, tz))
             if not live:
                 lines.append(f"   {MOVED}")
-        text = "\n".join(lines)
+        done = progress([item for item, live in shown if live])
+        text = "\n".join(lines + ([done] if done else []))
     # Long closing notes can only grow a posted list: never past what Telegram takes.
     return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 1] + "…"
+
+
+def progress(items: list[Item]) -> str | None:
+    """Return a list's progress line once any of its items moved on (None: none has)."""
+    done = sum(1 for i in items if i.done)
+    acked = sum(1 for i in items if i.acked and not i.done)
+    if not done and not acked:
+        return None
+    if done == len(items):
+        return "✅ 本清单已全部处理。"
+    counts = (("已处理", done), ("已接收待处理", acked), ("待接收", len(items) - done - acked))
+    return "进度：" + "，".join(f"{label} {n} 项" for label, n in counts if n) + "。"
 
 
 def post_parts(
@@ -195,7 +208,7 @@ def login_header(key: str, items: list[Item], shifts: tuple[Shift, ...]) -> str:
         [f"，急件 {urgent} 项" if urgent else "", f"，顺延 {rolled} 项" if rolled else ""]
     )
     return (
-        f"📋 交接班：{occ_label(key, shifts)} 上班，共 {len(items)} 项交接待接收{extra}。\n"
+        f"📋 交接班：{occ_label(key, shifts)} 上班，共 {len(items)} 项交接{extra}。\n"
         "请接班同事逐项点【接收 #编号】，处理完点【处理 #编号】"
         "（或发送 /handover done <编号> [说明]）。"
     )

@@ -285,7 +285,7 @@ async def test_night_items_are_posted_at_the_morning_login_and_sent_on_check_in(
     assert "白班 08:40 上班时会发到团队群" in bot.texts(calls)[0]
     assert cards(calls) == []
     calls = await bot.advance("2026-11-24 08:40")
-    assert any("白班 11-24 上班，共 1 项交接待接收，急件 1 项" in t for t in bot.texts(calls))
+    assert any("白班 11-24 上班，共 1 项交接，急件 1 项" in t for t in bot.texts(calls))
     assert len(cards(calls)) == 1
     before = len(bot.api.calls)
     await checkin(bot, "2", "day", "2026-11-24", "2026-11-24 08:45")

@@ -76,7 +76,7 @@ async def test_the_items_for_a_shift_arrive_at_its_login_as_one_list_with_a_row_
     handover = [c for c in group if "交接班" in c.text or re.search(r"#\d", c.text)]
     assert len(handover) == 1  # the heading and every item in one message
     [post] = handover
-    assert post.text.startswith("📋 交接班：白班 11-24 上班，共 3 项交接待接收，急件 1 项。")
+    assert post.text.startswith("📋 交接班：白班 11-24 上班，共 3 项交接，急件 1 项。")
     for number in TEXTS:
         assert len([c for c in group if f"{TEXTS[number]}\n" in c.text]) == 1
     assert labels(post) == ["接收 #3", "处理 #3", "接收 #1", "处理 #1", "接收 #2", "处理 #2"]

@@ -269,3 +269,20 @@ def test_a_list_shows_items_posted_again_elsewhere_as_moved_and_never_exceeds_te
     text = fmt.post("📋 交接班：晚班 11-23 上班", [(moved, False), (live, True)], TZ, SHIFTS)
     assert "#1 【顺延×1】客户问尺码\n   2号 李四 写 · ⏳ 待接收\n   （已重新发出" in text
     assert len(text) == TELEGRAM_LIMIT and text.endswith("…")
+
+
+def test_a_list_says_how_far_its_items_got_once_any_moved_on() -> None:
+    now = at("2026-11-23 17:40")
+    waiting, taken = make_item(id=1), make_item(id=2, acked_at=now)
+    closed = make_item(id=3, acked_at=now, done_at=now)
+    assert fmt.progress([waiting, make_item(id=4)]) is None  # a fresh list says nothing more
+    assert fmt.progress([waiting, taken, closed]) == (
+        "进度：已处理 1 项，已接收待处理 1 项，待接收 1 项。"
+    )
+    assert fmt.progress([closed, make_item(id=5, done_at=now)]) == "✅ 本清单已全部处理。"
+    text = fmt.post(
+        "📋 交接班：晚班 11-23 上班，共 2 项交接。", [(taken, True), (closed, False)], TZ, SHIFTS
+    )
+    assert text.endswith(
+        "进度：已接收待处理 1 项。"
+    )  # an item moved to a newer list is not counted
