@@ -16,6 +16,17 @@ FOLLOWUP = "followup"
 TICKET = "ticket"
 SHIPPED = "shipped"
 
+# How an item ended (``Closing.status``), in the words the lead's export and reports show.
+CLOSING_WORDS = {
+    "paid": "已付款",
+    "given_up": "买家不要了",
+    "done": "已处理",
+    "bought": "已成交",
+    "no_reply": "多次回访无回复",
+    "lost": "客户流失",
+    "no_followup": "无需跟进",
+}
+
 
 @dataclass(slots=True)
 class Attempt:
@@ -74,6 +85,14 @@ class DeadlineItem:
     review: str | None = None  # None, pending, asked, skipped, go, stop
     replies: int = 0
     closing: Closing | None = None
+
+
+def closing_word(status: str) -> str:
+    """Return how an item ended in Chinese; raise ValueError for a status nobody named."""
+    try:
+        return CLOSING_WORDS[status]
+    except KeyError:
+        raise ValueError(f"unknown closing status {status!r}") from None
 
 
 def chased(item: DeadlineItem) -> bool:

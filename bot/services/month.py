@@ -15,7 +15,7 @@ from bot.clock import TeamTime
 from bot.config import Settings
 from bot.domain import discount_text, kpi_text
 from bot.domain.checkin_report import AttendanceRow
-from bot.domain.deadline_item import DUNNING, DeadlineItem
+from bot.domain.deadline_item import DUNNING, DeadlineItem, closing_word
 from bot.domain.discounts import (
     AgentMonth,
     Gift,
@@ -71,7 +71,6 @@ log = logging.getLogger(__name__)
 
 QUOTAS = "month:quotas"
 FINALIZE = "month:finalize"
-STATUS_WORDS = {"paid": "已付款", "done": "已处理", "lost": "未付款", "cancelled": "已取消"}
 CHART_NAMES = {
     "attendance": "出勤",
     "deadlines": "时效",
@@ -514,7 +513,7 @@ class MonthService:
                     item.ref,
                     item.due,
                     closing.at if closing else None,
-                    STATUS_WORDS.get(closing.status, closing.status) if closing else "",
+                    closing_word(closing.status) if closing else "",
                     item.received,
                     work_no,
                     item.kind,

@@ -261,3 +261,17 @@ async def test_help_lists_the_months_commands_for_a_lead_only(bot: Harness) -> N
     assert "/kpi" in lead and "/export" in lead and "/discount" in lead
     [agent] = bot.texts(await bot.send("1", "/help", private=True))
     assert "/discount" in agent and "/kpi" not in agent and "/export" not in agent
+
+
+async def test_the_export_says_in_chinese_how_each_deadline_item_ended(bot: Harness) -> None:
+    await bot.send("2", "/prospect 张女士 担心偏硬 A")
+    await bot.send("2", "/bought 张女士")
+    await bot.send("2", "/unpaid 3391827740 淘宝")
+    await bot.send("2", "/dunned 3391827740 不要了")
+    calls = await bot.send("80", "/export", private=True)
+    [document] = [c for c in calls if c.method == "sendDocument"]
+    assert document.upload is not None
+    sheet = load_workbook(io.BytesIO(document.upload.content))["时效"]
+    endings = {row[1].value: row[7].value for row in sheet.iter_rows(min_row=2)}
+    assert set(endings.values()) == {"已成交", "买家不要了"}  # was "bought", "given_up"
+    bot.assert_clean()

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import TeamTime
 from bot.config import Settings
-from bot.domain.deadline_item import FOLLOWUP, Closing, DeadlineItem, awaits_action
+from bot.domain.deadline_item import FOLLOWUP, Closing, DeadlineItem, awaits_action, closing_word
 from bot.domain.deadlines import (
     OPEN,
     OVERDUE,
@@ -294,6 +294,7 @@ class Tracker:
         self, item: DeadlineItem, status: str, by: Member | None, now: datetime, note: str = ""
     ) -> bool:
         """Archive an item in its last state (its timer goes with it); return if it was late."""
+        closing_word(status)  # every way an item can end has its words in reports
         item.closing = Closing(status, now, by.user_id if by else None, note)
         # The tick may still point at this item's next rung; waking for nothing is harmless.
         self.items.close(item)
