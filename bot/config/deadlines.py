@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from bot.config.base import CoreSettings
@@ -65,6 +65,7 @@ DEFAULT_ROUTINES: list[dict[str, Any]] = [
 ]
 
 
+UNPAID_CLOSE_AFTER = timedelta(hours=72)  # how long a platform keeps an unpaid order open
 GIVEN_UP_WORDS = ("不要了", "不买了", "已取消", "取消订单", "已关闭")
 
 
@@ -99,6 +100,7 @@ class DeadlinesSettings:
     review_share_b: float = 0.6
     routines: tuple[Routine, ...] = ()
     list_limit: int = 30
+    unpaid_close_after: timedelta = UNPAID_CLOSE_AFTER
 
 
 def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
@@ -117,6 +119,7 @@ def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
             "followup",
             "routines",
             "list_limit",
+            "unpaid_close_hours",
         }
     )
     warn_before = _minutes_list(section, "warn_before", [30, 10])
@@ -164,6 +167,7 @@ def parse(section: Section, core: CoreSettings) -> DeadlinesSettings:
         review_share_b=float(share),
         routines=_routines(section),
         list_limit=int(section.positive("list_limit", 30)),
+        unpaid_close_after=timedelta(hours=int(section.positive("unpaid_close_hours", 72))),
     )
 
 

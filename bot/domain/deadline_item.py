@@ -20,6 +20,7 @@ SHIPPED = "shipped"
 CLOSING_WORDS = {
     "paid": "已付款",
     "given_up": "买家不要了",
+    "expired": "超时未付款关闭",
     "done": "已处理",
     "bought": "已成交",
     "no_reply": "多次回访无回复",

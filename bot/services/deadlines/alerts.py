@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.clock import TeamTime
 from bot.config import Settings
-from bot.domain.deadline_item import DeadlineItem
+from bot.domain.deadline_item import DUNNING, DeadlineItem
 from bot.domain.deadlines import (
     OPEN,
     OVERDUE,
@@ -30,6 +30,8 @@ from bot.services.deadlines.wording import Wording, duration
 from bot.services.roster import Coverage, Roster
 
 REVIEW = "deadlines:review"
+EXPIRE = "deadlines:expire"  # once a day: close orders the platform has closed unpaid
+EXPIRE_AT = time(4, 0)  # before anyone is on duty, so the day's lists start tidy
 CALENDAR_TOLD = "deadlines:calendar_told"  # the key of the last calendar note sent
 
 TICK_SLICE = 50  # due items worked out between two chances for other commands to run
@@ -232,6 +234,35 @@ class Alerts:
         key = f"deadlines:{item.id}:{tag}:{iso(now)}" + (f":{extra}" if extra else "")
         self.scheduler.notify(self.route_owner(item, now), text, key=key, kind="deadlines")
 
+    async def on_expire(self, timer: Timer, _late: bool) -> None:
+        """Close unpaid orders older than the platform keeps them, and tell each owner once.
+
+        A chased order the buyer never paid, or one nobody chased, would otherwise stay open
+        for ever; it counts as not converted (催付未成交). Running again closes nothing twice.
+        """
+        after = self.settings.deadlines.unpaid_close_after
+        now = self.time.now()
+        old = [
+            i for i in self.tracker.items.all() if i.kind == DUNNING and i.received + after <= now
+        ]
+        hours = int(after.total_seconds() // 3600)
+        by_owner: dict[int, list[DeadlineItem]] = {}
+        for item in old:
+            self.tracker.close(item, "expired", None, now, f"超过 {hours} 小时未付款")
+            by_owner.setdefault(item.owner, []).append(item)
+        for owner, items in by_owner.items():
+            orders = "\n".join(self.wording.describe(i) for i in items)
+            self.scheduler.notify(
+                {"user": owner},
+                f"🗂 以下拍下未付款的订单已超过 {hours} 小时，按平台自动关闭处理，"
+                f"待办结束（计入催付未成交）：\n{orders}",
+                key=f"{EXPIRE}:{timer.key}:{owner}",
+                due=timer.due,
+                kind="deadlines",
+            )
+        if old:
+            self.tracker.arm_tick()
+
     # ---- routines and start-up ----------------------------------------------------------
 
     def plan(self, start: datetime, end: datetime) -> None:
@@ -243,6 +274,9 @@ class Alerts:
             review = datetime.combine(day, self.settings.deadlines.review_at, tzinfo=tz)
             if start <= review < end:
                 self.scheduler.at(REVIEW, review, key=f"{REVIEW}:{day.isoformat()}")
+            expire = datetime.combine(day, EXPIRE_AT, tzinfo=tz)
+            if start <= expire < end:
+                self.scheduler.at(EXPIRE, expire, key=f"{EXPIRE}:{day.isoformat()}")
             for routine in self.settings.deadlines.routines:
                 when = datetime.combine(day, routine.at, tzinfo=tz)
                 if not start <= when < end:

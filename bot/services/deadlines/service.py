@@ -41,7 +41,7 @@ from bot.persistence.deadlines import ItemRepo, Page
 from bot.persistence.members import MemberRepo
 from bot.scheduling import Scheduler
 from bot.scripts import ScriptBook
-from bot.services.deadlines.alerts import REVIEW, Alerts
+from bot.services.deadlines.alerts import EXPIRE, REVIEW, Alerts
 from bot.services.deadlines.lookups import DUNNED_FIRST, FOLLOWED, FOLLOWED_FIRST, NUMBERED, Lookup
 from bot.services.deadlines.platforms import platform_named
 from bot.services.deadlines.review import LOST, Review
@@ -112,6 +112,7 @@ class DeadlineService:
         """Register the timers, re-arm the tick from the open items, warn about the calendar."""
         self.scheduler.on(TICK, self.alerts.on_tick)
         self.scheduler.on(REVIEW, self.review.on_review)
+        self.scheduler.on(EXPIRE, self.alerts.on_expire)
         self.scheduler.add_planner(self.alerts.plan)
         self.tracker.rebuild()
         self.alerts.warn_calendar()
