@@ -37,22 +37,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import bot.persistence.storage as storage
 from bot.delivery import plain_text
 from bot.domain.text import UNCONFIRMED
 from bot.transport import local
 from tests.handlers.test_bad_input import BAD_INPUTS, english, snapshot
-from tests.harness import Harness
+from tests.harness import Crash, Harness, die_at_write
 
 START, END = "2026-11-23 08:30", "2026-11-24 09:30"
 STRANGER = 555001
 _HEADER = re.compile(r"^🔔 共 \d+ 条提醒\n\n")
 # Sent at each start, once a day: the reference restarts on another day than a trial does.
 _START_NOTICE = "⚠️ 节假日日历未覆盖"
-
-
-class Crash(BaseException):
-    """Stands for the process being killed (nothing after it runs)."""
 
 
 @dataclass
@@ -135,21 +130,7 @@ async def run_day(fault: Callable[[Harness], Callable[[], None]] | None) -> Day:
 def kill_at_write(k: int) -> Callable[[Harness], Callable[[], None]]:
     """Die at the k-th data file write of the day."""
 
-    def arm(_bot: Harness) -> Callable[[], None]:
-        real = storage.write_atomically
-        count = 0
-
-        def dying(path: Path, text: str) -> None:
-            nonlocal count
-            count += 1
-            if count == k:
-                raise Crash
-            real(path, text)
-
-        storage.write_atomically = dying  # type: ignore[assignment]
-        return lambda: setattr(storage, "write_atomically", real)
-
-    return arm
+    return lambda _bot: die_at_write(k)
 
 
 def kill_after_send(k: int) -> Callable[[Harness], Callable[[], None]]:

@@ -11,6 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+import bot.persistence.storage as storage
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
@@ -37,6 +38,22 @@ def local_time(text: str, settings: Settings) -> datetime:
 
 class Crash(BaseException):
     """Stands for the process being killed (nothing after it runs)."""
+
+
+def die_at_write(k: int) -> Callable[[], None]:
+    """Make the k-th data file write from now on kill the process; return what disarms it."""
+    real = storage.write_atomically
+    count = 0
+
+    def dying(path: Path, text: str) -> None:
+        nonlocal count
+        count += 1
+        if count == k:
+            raise Crash
+        real(path, text)
+
+    storage.write_atomically = dying  # type: ignore[assignment]
+    return lambda: setattr(storage, "write_atomically", real)
 
 
 class Harness:

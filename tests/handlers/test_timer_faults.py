@@ -6,29 +6,21 @@ from pathlib import Path
 
 import pytest
 
-import bot.persistence.storage as storage
-from tests.harness import Crash, Harness
+from tests.harness import Harness, die_at_write
 
 
 @pytest.mark.parametrize("kill_at", range(1, 7))
 async def test_a_kill_at_any_write_of_the_deadline_work_still_chases_every_missing_agent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_at: int
+    tmp_path: Path, kill_at: int
 ) -> None:
     async with Harness(tmp_path / "data") as bot:
         bot.api.started |= {m.user_id for m in bot.svc.members.all()}
         await bot.advance("2026-11-23 08:49")
-        real = storage.write_atomically
-        writes = 0
-
-        def dying(path: Path, text: str) -> None:
-            nonlocal writes
-            writes += 1
-            if writes == kill_at:
-                raise Crash
-            real(path, text)
-
-        monkeypatch.setattr(storage, "write_atomically", dying)
-        await bot.kill_during("2026-11-23 08:51", monkeypatch.undo)
+        disarm = die_at_write(kill_at)
+        try:
+            await bot.kill_during("2026-11-23 08:51", disarm)
+        finally:
+            disarm()  # also when the test fails before the kill
         await bot.advance("2026-11-23 09:00")
         chased = [t for t in bot.texts() if "还没有收到您的截图" in t]
         for name in ("李四", "王五"):
