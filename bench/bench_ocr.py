@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -33,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_deadlines import machine
 from bot.ocr import OcrResult, ScreenReader
 from tests.harness import Harness
 
@@ -253,22 +253,6 @@ async def bench_burst(root: Path, spread: float, quick: bool) -> dict[str, Any]:
                 await reader.close()
         harness.assert_clean()
     return results
-
-
-def machine() -> str:
-    """Describe the machine the figures come from."""
-    model = "?"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"nproc {os.cpu_count()}, CPU {model}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, load average at start {load:.2f}"
-    )
 
 
 async def main() -> None:
